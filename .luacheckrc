@@ -1,0 +1,4 @@
+std = "lua54+lua51+luajit"
+max_line_length = 120
+files["spec/"] = { std = "+busted" }
+exclude_files = { "build/", "sandbox/node_modules/" }

@@ -1,0 +1,33 @@
+/* Internal interface between the binding's C files. Only these files include
+ * Lua headers; core/ stays a plain C library. */
+#ifndef MOVEUGC_LBINDING_H
+#define MOVEUGC_LBINDING_H
+
+#include "../core/ugc_buf.h"
+#include "compat.h"
+
+/* The module's context table is the first upvalue of every C function:
+ * slots hold the private cjson decoder, cjson.null and the array marker. */
+#define UGC_CTX lua_upvalueindex(1)
+#define UGC_CTX_DECODE 1
+#define UGC_CTX_ARRAY_MT 2
+
+/* Key handling when normalising a decoded response. */
+#define UGC_KEYS_RAW 0   /* the server's own field names (ugc.graphql) */
+#define UGC_KEYS_SNAKE 1 /* snake_case keys, metadata decoded into tables */
+
+UGC_HIDDEN int ugc_json_setup(lua_State *L); /* fills the context table at -1 */
+/* Appends the JSON for the value at idx; NULL or an error message. */
+UGC_HIDDEN const char *ugc_json_encode(lua_State *L, int idx, ugc_buf *b);
+/* Decodes s and normalises it: pushes the value and returns 1, or pushes an
+ * error message and returns 0. */
+UGC_HIDDEN int ugc_json_decode(lua_State *L, const char *s, size_t n, int keys);
+UGC_HIDDEN void ugc_json_normalise(lua_State *L, int keys);
+UGC_HIDDEN int ugc_l_json_encode(lua_State *L);
+UGC_HIDDEN int ugc_l_json_decode(lua_State *L);
+UGC_HIDDEN int ugc_l_array(lua_State *L);
+
+UGC_HIDDEN int ugc_session_open(lua_State *L); /* registers the session type */
+UGC_HIDDEN int ugc_l_session_new(lua_State *L);
+
+#endif

@@ -1,0 +1,191 @@
+/* The session userdata: a Lua face on core/ugc_session. */
+#include <string.h>
+
+#include "../core/ugc_session.h"
+#include "lbinding.h"
+
+#define UGC_SESSION_MT "moveugc.session"
+
+typedef struct ugc_lsession {
+  ugc_session *s;
+  ugc_buf req; /* the request body, reused from call to call */
+} ugc_lsession;
+
+static ugc_lsession *ugc_check_session(lua_State *L, int idx) {
+  ugc_lsession *ls = luaL_checkudata(L, idx, UGC_SESSION_MT);
+  if (!ls->s) luaL_error(L, "moveugc: the client is closed");
+  return ls;
+}
+
+static const char *ugc_opt_string(lua_State *L, int t, const char *name, int required) {
+  const char *v;
+  lua_getfield(L, t, name);
+  if (lua_isnil(L, -1) && !required) {
+    lua_pop(L, 1);
+    return NULL;
+  }
+  if (lua_type(L, -1) != LUA_TSTRING)
+    luaL_error(L, "moveugc.core.session: '%s' must be a string", name);
+  v = lua_tostring(L, -1);
+  lua_pop(L, 1); /* the string stays referenced by the options table */
+  return v;
+}
+
+static double ugc_opt_number(lua_State *L, int t, const char *name, double dflt) {
+  double v = dflt;
+  lua_getfield(L, t, name);
+  if (!lua_isnil(L, -1)) {
+    if (lua_type(L, -1) != LUA_TNUMBER)
+      luaL_error(L, "moveugc.core.session: '%s' must be a number", name);
+    v = lua_tonumber(L, -1);
+  }
+  lua_pop(L, 1);
+  return v;
+}
+
+int ugc_l_session_new(lua_State *L) {
+  ugc_config cfg;
+  ugc_lsession *ls;
+  char err[256];
+  luaL_checktype(L, 1, LUA_TTABLE);
+  ugc_config_defaults(&cfg);
+  cfg.endpoint = ugc_opt_string(L, 1, "endpoint", 1);
+  cfg.api_key = ugc_opt_string(L, 1, "api_key", 1);
+  cfg.user_agent = ugc_opt_string(L, 1, "user_agent", 1);
+  cfg.ca_file = ugc_opt_string(L, 1, "ca_file", 0);
+  cfg.timeout_ms = (long)(ugc_opt_number(L, 1, "timeout", cfg.timeout_ms / 1000.0) * 1000);
+  cfg.connect_timeout_ms =
+      (long)(ugc_opt_number(L, 1, "connect_timeout", cfg.connect_timeout_ms / 1000.0) * 1000);
+  cfg.max_retries = (int)ugc_opt_number(L, 1, "max_retries", cfg.max_retries);
+  cfg.max_body = (size_t)ugc_opt_number(L, 1, "max_body", (double)cfg.max_body);
+  /* a valid empty object first, so a failure below leaves nothing dangling */
+  ls = lua_newuserdata(L, sizeof *ls);
+  ls->s = NULL;
+  ugc_buf_init(&ls->req, 0);
+  luaL_getmetatable(L, UGC_SESSION_MT);
+  lua_setmetatable(L, -2);
+  ls->s = ugc_session_new(&cfg, err, sizeof err);
+  if (!ls->s) return luaL_error(L, "moveugc: cannot create a session: %s", err);
+  return 1;
+}
+
+static int ugc_l_session_close(lua_State *L) {
+  ugc_lsession *ls = luaL_checkudata(L, 1, UGC_SESSION_MT);
+  if (ls->s) {
+    ugc_session_free(ls->s);
+    ls->s = NULL;
+  }
+  ugc_buf_free(&ls->req);
+  return 0;
+}
+
+static const char *ugc_kind_name(ugc_error e) {
+  switch (e) {
+    case UGC_E_TIMEOUT: return "timeout";
+    case UGC_E_TLS: return "tls";
+    case UGC_E_TOO_LARGE: return "protocol";
+    case UGC_E_NOMEM:
+    case UGC_E_INTERNAL: return "internal";
+    default: return "network";
+  }
+}
+
+static void ugc_push_snippet(lua_State *L, const char *s, size_t n) {
+  char out[161];
+  size_t i;
+  if (n > sizeof out - 1) n = sizeof out - 1;
+  for (i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    out[i] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
+  }
+  lua_pushlstring(L, out, n);
+}
+
+static void ugc_build_body(lua_State *L, ugc_lsession *ls) {
+  size_t qn, on;
+  const char *q = luaL_checklstring(L, 2, &qn), *op = luaL_optlstring(L, 4, NULL, &on), *err;
+  ugc_buf *b = &ls->req;
+  int fail;
+  ugc_buf_reset(b);
+  fail = ugc_buf_puts(b, "{\"query\":") || ugc_buf_json_string(b, q, qn);
+  if (!fail && op) fail = ugc_buf_puts(b, ",\"operationName\":") || ugc_buf_json_string(b, op, on);
+  if (!fail && !lua_isnil(L, 3)) {
+    luaL_checktype(L, 3, LUA_TTABLE);
+    fail = ugc_buf_puts(b, ",\"variables\":");
+    if (!fail && (err = ugc_json_encode(L, 3, b)) != NULL)
+      luaL_error(L, "moveugc: cannot encode the variables: %s", err);
+  }
+  if (fail || ugc_buf_putc(b, '}')) luaL_error(L, "moveugc: out of memory");
+}
+
+/* session:post(query, variables, operation_name, is_mutation, snake)
+ * -> status, doc, request_id, attempts, ms, retry_after, problem, snippet
+ * -> nil, kind, message, attempts, ms, reached, status, request_id */
+static int ugc_l_session_post(lua_State *L) {
+  ugc_lsession *ls = ugc_check_session(L, 1);
+  int mutation = lua_toboolean(L, 5), keys = lua_toboolean(L, 6) ? UGC_KEYS_SNAKE : UGC_KEYS_RAW;
+  ugc_result r;
+  ugc_build_body(L, ls);
+  ugc_session_post(ls->s, ls->req.data, ls->req.len, mutation, &r);
+  if (ls->req.cap > 1024 * 1024) ugc_buf_shrink(&ls->req, 64 * 1024);
+  if (r.error != UGC_OK) {
+    lua_pushnil(L);
+    lua_pushstring(L, ugc_kind_name(r.error));
+    lua_pushstring(L, r.message);
+    lua_pushinteger(L, r.attempts);
+    lua_pushnumber(L, r.elapsed_ms);
+    lua_pushboolean(L, r.reach != UGC_REACH_NONE);
+    lua_pushinteger(L, r.status);
+    lua_pushstring(L, r.request_id);
+    return 8;
+  }
+  lua_pushinteger(L, r.status);
+  if (r.body_len == 0) {
+    lua_pushnil(L);
+    lua_pushliteral(L, "empty response body");
+  } else if (ugc_json_decode(L, r.body, r.body_len, keys)) {
+    lua_pushnil(L); /* no problem */
+  } else {
+    lua_pushnil(L);
+    lua_insert(L, -2); /* doc = nil, problem = decoder's message */
+  }
+  /* stack: status, doc, problem */
+  lua_pushstring(L, r.request_id);
+  lua_pushinteger(L, r.attempts);
+  lua_pushnumber(L, r.elapsed_ms);
+  if (r.retry_after_s >= 0) lua_pushnumber(L, r.retry_after_s);
+  else lua_pushnil(L);
+  lua_pushvalue(L, -5); /* move problem after retry_after */
+  lua_remove(L, -6);
+  if (lua_isnil(L, -1)) lua_pushnil(L);
+  else ugc_push_snippet(L, r.body, r.body_len);
+  return 8;
+}
+
+static int ugc_l_session_tostring(lua_State *L) {
+  ugc_lsession *ls = luaL_checkudata(L, 1, UGC_SESSION_MT);
+  lua_pushfstring(L, "moveugc.session (%s)", ls->s ? "open" : "closed");
+  return 1;
+}
+
+int ugc_session_open(lua_State *L) {
+  static const luaL_Reg methods[] = {{"post", ugc_l_session_post},
+                                     {"close", ugc_l_session_close},
+                                     {NULL, NULL}};
+  static const luaL_Reg meta[] = {{"__gc", ugc_l_session_close},
+                                  {"__close", ugc_l_session_close},
+                                  {"__tostring", ugc_l_session_tostring},
+                                  {NULL, NULL}};
+  /* context table at -1 becomes every method's upvalue */
+  luaL_newmetatable(L, UGC_SESSION_MT);
+  lua_pushvalue(L, -2);
+  ugc_setfuncs(L, meta, 1);
+  lua_newtable(L);
+  lua_pushvalue(L, -3);
+  ugc_setfuncs(L, methods, 1);
+  lua_setfield(L, -2, "__index");
+  lua_pushliteral(L, UGC_SESSION_MT);
+  lua_setfield(L, -2, "__name");
+  lua_pop(L, 1);
+  return 0;
+}

@@ -1,0 +1,206 @@
+--- moveugc: the Lua client for Move AI's MoveUGC API.
+--
+--   local moveugc = require "moveugc"
+--   local ugc = moveugc.new{ api_key = os.getenv("MOVE_API_KEY") }
+--   local job = assert(ugc.jobs.retrieve("job-..."))
+local core = require "moveugc.core"
+local errors = require "moveugc.errors"
+local documents = require "moveugc.documents"
+
+local M = {}
+
+M._VERSION = "0.1.0"
+M.version = M._VERSION
+M.DEFAULT_ENDPOINT = "https://api.move.ai/ugc/graphql"
+M.MAX_PAGE_SIZE = 100
+M.errors = errors
+M.array = core.array
+
+-- Resource modules, each one short Lua file named after its resource.
+local RESOURCES = {
+  jobs = "moveugc.jobs",
+}
+
+local OPTIONS = {
+  api_key = "string", endpoint = "string", timeout = "number", connect_timeout = "number",
+  max_retries = "number", page_size = "number", user_agent = "string", ca_file = "string",
+  log = "function", max_body = "number",
+}
+
+local function option_error(name, problem)
+  error(("moveugc.new: bad option '%s' (%s)"):format(name, problem), 0)
+end
+
+local function lua_version()
+  if type(jit) == "table" and jit.version then return jit.version end
+  return _VERSION
+end
+
+--- The User-Agent sent with every request.
+function M.user_agent(extra)
+  local ua = ("moveugc-lua/%s (%s; libcurl %s)"):format(M._VERSION, lua_version(),
+    core.curl_version())
+  if extra and extra ~= "" then ua = extra .. " " .. ua end
+  return ua
+end
+
+local function check_options(opts)
+  if opts == nil then opts = {} end
+  if type(opts) ~= "table" then
+    error("moveugc.new: expected a table of options, got " .. type(opts), 0)
+  end
+  for k, v in pairs(opts) do
+    local want = OPTIONS[k]
+    if not want then option_error(tostring(k), "unknown option") end
+    if type(v) ~= want then option_error(k, want .. " expected, got " .. type(v)) end
+  end
+  local o = {}
+  o.api_key = opts.api_key or os.getenv("MOVE_API_KEY")
+  if o.api_key == nil or o.api_key == "" then
+    error("moveugc.new: no API key: pass api_key or set MOVE_API_KEY", 0)
+  end
+  if #o.api_key < 12 then option_error("api_key", "too short: an API key has at least 12 characters") end
+  o.endpoint = opts.endpoint or os.getenv("MOVE_UGC_ENDPOINT_URL") or M.DEFAULT_ENDPOINT
+  if not o.endpoint:find("^https?://[^/]") then
+    option_error("endpoint", "an http:// or https:// URL expected")
+  end
+  o.timeout = opts.timeout or 60
+  o.connect_timeout = opts.connect_timeout or 10
+  if o.timeout <= 0 then option_error("timeout", "must be positive") end
+  if o.connect_timeout <= 0 then option_error("connect_timeout", "must be positive") end
+  o.max_retries = opts.max_retries or 2
+  if o.max_retries < 0 or o.max_retries > 10 or o.max_retries % 1 ~= 0 then
+    option_error("max_retries", "an integer from 0 to 10 expected")
+  end
+  local page = opts.page_size
+  if page == nil then
+    local env = os.getenv("MOVE_DEFAULT_PAGE_SIZE")
+    page = env and tonumber(env) or 10
+    if env and not tonumber(env) then
+      option_error("page_size", "MOVE_DEFAULT_PAGE_SIZE is not a number")
+    end
+  end
+  if page < 1 or page > M.MAX_PAGE_SIZE or page % 1 ~= 0 then
+    option_error("page_size", ("an integer from 1 to %d expected"):format(M.MAX_PAGE_SIZE))
+  end
+  o.page_size = math.floor(page)
+  o.user_agent = M.user_agent(opts.user_agent)
+  o.ca_file = opts.ca_file
+  o.log = opts.log
+  o.max_body = opts.max_body
+  return o
+end
+
+---@class moveugc.Client
+local Client = {}
+Client.__index = Client
+Client.__name = "moveugc.Client"
+
+-- Sends one operation; returns the decoded (normalised) response data or nil, err.
+-- `name` labels logs and errors; `op_name` (sent as operationName) may be nil.
+function Client:_send(name, query, vars, mutation, snake, op_name)
+  local status, doc, rid, attempts, ms, retry_after, problem, snippet =
+    self._session:post(query, vars, op_name, mutation, snake)
+  local err
+  if status == nil then
+    -- transport failure: doc=kind, rid=message; see binding/lsession.c
+    local kind, message, reached, last_status, last_rid = doc, rid, retry_after, problem, snippet
+    err = errors.transport(name, mutation, kind, message, attempts, ms, reached, last_status,
+      last_rid)
+  else
+    err = errors.from_response(name, mutation, status, doc, problem, snippet, rid, attempts,
+      retry_after)
+  end
+  local log = self._log
+  if log then
+    log{
+      operation = name, status = err and err.status or status, attempts = err and err.attempts or attempts,
+      ms = err and err.ms or ms, request_id = err and err.request_id or (rid ~= "" and rid or nil),
+      error = err and err.kind or nil,
+    }
+  end
+  if err then return nil, err end
+  return doc.data
+end
+
+--- Runs a documented operation and returns the root field's value (snake_case).
+function Client:_call(name, vars, expand)
+  local op = documents.operations[name]
+  local data, err = self:_send(name, documents.get(name, expand), vars, op.kind == "mutation", true,
+    name)
+  if not data then return nil, err end
+  local root = op.field:gsub("%u", function(c) return "_" .. c:lower() end)
+  local value = data[root]
+  if value == nil and not op.page then
+    return nil, errors.new{ kind = "protocol", operation = name,
+      message = "the response has no " .. op.field }
+  end
+  return value
+end
+
+--- The escape hatch: any GraphQL document, the server's own field names back.
+---@param query string a GraphQL document
+---@param variables table? its variables
+---@return table? data, moveugc.Error? err
+function Client:graphql(query, variables)
+  if type(query) ~= "string" or query == "" then
+    error("ugc.graphql: bad argument 'query' (GraphQL document string expected)", 0)
+  end
+  if variables ~= nil and type(variables) ~= "table" then
+    error("ugc.graphql: bad argument 'variables' (table expected, got " .. type(variables) .. ")", 0)
+  end
+  local mutation = query:find("^%s*mutation[%s{(]") ~= nil
+  local op_name = query:match("^%s*%a+%s+([%a_][%w_]*)")
+  return self:_send(op_name or "graphql", query, variables, mutation, false, op_name)
+end
+
+--- Closes the client's connection; later calls raise. Safe to call twice.
+function Client:close()
+  self._session:close()
+end
+Client.__close = Client.close
+
+-- `ugc.x.f(...)` and `ugc.x:f(...)` both work: drop the resource when it
+-- arrives as self.
+local function bind(client, resource, impl)
+  for name, fn in pairs(impl) do
+    if type(fn) == "function" and name:sub(1, 1) ~= "_" then
+      resource[name] = function(first, ...)
+        if first == resource then return fn(client, ...) end
+        return fn(client, first, ...)
+      end
+    end
+  end
+  return resource
+end
+
+--- Creates a client. Options: api_key (default $MOVE_API_KEY), endpoint
+-- (default $MOVE_UGC_ENDPOINT_URL or the production URL), timeout (60 s),
+-- connect_timeout (10 s), max_retries (2), page_size ($MOVE_DEFAULT_PAGE_SIZE
+-- or 10), user_agent (prepended to the SDK's own), ca_file, log, max_body.
+---@return moveugc.Client
+function M.new(opts)
+  local o = check_options(opts)
+  local client = setmetatable({
+    _session = core.session{
+      endpoint = o.endpoint, api_key = o.api_key, user_agent = o.user_agent,
+      timeout = o.timeout, connect_timeout = o.connect_timeout, max_retries = o.max_retries,
+      ca_file = o.ca_file, max_body = o.max_body,
+    },
+    _log = o.log,
+    page_size = o.page_size,
+    endpoint = o.endpoint,
+  }, Client)
+  for field, modname in pairs(RESOURCES) do
+    client[field] = bind(client, {}, require(modname))
+  end
+  -- ugc.graphql(...) and ugc:graphql(...) alike
+  local graphql = Client.graphql
+  client.graphql = function(first, ...)
+    if first == client then return graphql(client, ...) end
+    return graphql(client, first, ...)
+  end
+  return client
+end
+
+return M

@@ -1,0 +1,158 @@
+/* Tests for core/ alone: linked without Lua, run under ASan and UBSan.
+ * The session tests talk to a sandbox when MOVEUGC_SANDBOX_URL is set (the
+ * test command starts one) and to a closed loopback port otherwise. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ugc_buf.h"
+#include "ugc_session.h"
+
+static int passed, failed;
+
+#define CHECK(cond)                                                         \
+  do {                                                                      \
+    if (cond) {                                                             \
+      passed++;                                                             \
+    } else {                                                                \
+      failed++;                                                             \
+      fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);      \
+    }                                                                       \
+  } while (0)
+
+static void test_buf(void) {
+  ugc_buf b;
+  int i, ok = 1;
+  ugc_buf_init(&b, 0);
+  for (i = 0; i < 10000; i++) ok &= ugc_buf_putc(&b, 'x') == 0;
+  CHECK(ok);
+  CHECK(b.len == 10000 && b.data[10000] == '\0');
+  ugc_buf_reset(&b);
+  CHECK(b.len == 0 && b.data[0] == '\0');
+  ugc_buf_shrink(&b, 16);
+  CHECK(b.cap == 16);
+  ugc_buf_free(&b);
+  ugc_buf_free(&b); /* twice is safe */
+
+  ugc_buf_init(&b, 8);
+  CHECK(ugc_buf_puts(&b, "12345678") == 0);
+  CHECK(ugc_buf_putc(&b, '9') == -1);
+  CHECK(b.overflow == 1 && b.len == 8);
+  ugc_buf_free(&b);
+}
+
+static void test_json_string(void) {
+  ugc_buf b;
+  const char in[] = "a\"b\\c\n\t\x01\x7f\xc3\xa9";
+  ugc_buf_init(&b, 0);
+  CHECK(ugc_buf_json_string(&b, in, sizeof in - 1) == 0);
+  CHECK(strcmp(b.data, "\"a\\\"b\\\\c\\n\\t\\u0001\\u007f\xc3\xa9\"") == 0);
+  ugc_buf_reset(&b);
+  CHECK(ugc_buf_json_string(&b, "", 0) == 0 && strcmp(b.data, "\"\"") == 0);
+  ugc_buf_free(&b);
+}
+
+static void test_retry_policy(void) {
+  ugc_config cfg;
+  int i, capped = 1;
+  ugc_config_defaults(&cfg);
+  /* queries: transient failures and statuses */
+  CHECK(ugc_should_retry(0, UGC_E_NETWORK, UGC_REACH_MAYBE, 0));
+  CHECK(ugc_should_retry(0, UGC_E_TIMEOUT, UGC_REACH_MAYBE, 0));
+  CHECK(ugc_should_retry(0, UGC_OK, UGC_REACH_MAYBE, 503));
+  CHECK(ugc_should_retry(0, UGC_OK, UGC_REACH_MAYBE, 429));
+  CHECK(ugc_should_retry(0, UGC_OK, UGC_REACH_MAYBE, 408));
+  CHECK(!ugc_should_retry(0, UGC_OK, UGC_REACH_MAYBE, 200));
+  CHECK(!ugc_should_retry(0, UGC_OK, UGC_REACH_MAYBE, 400));
+  CHECK(!ugc_should_retry(0, UGC_OK, UGC_REACH_MAYBE, 401));
+  CHECK(!ugc_should_retry(0, UGC_E_TOO_LARGE, UGC_REACH_MAYBE, 200));
+  /* mutations: only when the request provably never left */
+  CHECK(ugc_should_retry(1, UGC_E_NETWORK, UGC_REACH_NONE, 0));
+  CHECK(ugc_should_retry(1, UGC_E_TLS, UGC_REACH_NONE, 0));
+  CHECK(!ugc_should_retry(1, UGC_E_NETWORK, UGC_REACH_MAYBE, 0));
+  CHECK(!ugc_should_retry(1, UGC_E_TIMEOUT, UGC_REACH_MAYBE, 0));
+  CHECK(!ugc_should_retry(1, UGC_OK, UGC_REACH_MAYBE, 503));
+  CHECK(!ugc_should_retry(1, UGC_OK, UGC_REACH_MAYBE, 429));
+  /* backoff: 0.5 s doubling, capped at 8 s, jittered within [d/2, d] */
+  CHECK(ugc_backoff_s(&cfg, 1, -1, 0.0) == 0.25);
+  CHECK(ugc_backoff_s(&cfg, 1, -1, 1.0) == 0.5);
+  CHECK(ugc_backoff_s(&cfg, 2, -1, 1.0) == 1.0);
+  CHECK(ugc_backoff_s(&cfg, 5, -1, 1.0) == 8.0);
+  for (i = 6; i < 40; i++) capped &= ugc_backoff_s(&cfg, i, -1, 1.0) == 8.0;
+  CHECK(capped);
+  CHECK(ugc_backoff_s(&cfg, 3, 7.0, 0.3) == 7.0); /* Retry-After wins */
+  /* Retry-After: seconds or an HTTP date */
+  CHECK(ugc_parse_retry_after("3", 0) == 3.0);
+  CHECK(ugc_parse_retry_after(" 120 ", 0) == 120.0);
+  CHECK(ugc_parse_retry_after("garbage", 0) < 0);
+  CHECK(ugc_parse_retry_after("", 0) < 0);
+  CHECK(ugc_parse_retry_after("Thu, 01 Jan 1970 00:01:40 GMT", 40) == 60.0);
+  CHECK(ugc_parse_retry_after("Thu, 01 Jan 1970 00:01:40 GMT", 500) == 0.0);
+}
+
+static ugc_session *make_session(const char *endpoint, int retries, size_t max_body) {
+  ugc_config cfg;
+  char err[128];
+  ugc_session *s;
+  ugc_config_defaults(&cfg);
+  cfg.endpoint = endpoint;
+  cfg.api_key = "sandbox-key-0123456789";
+  cfg.user_agent = "moveugc-core-test";
+  cfg.max_retries = retries;
+  cfg.retry_base_s = 0.01;
+  if (max_body) cfg.max_body = max_body;
+  s = ugc_session_new(&cfg, err, sizeof err);
+  CHECK(s != NULL);
+  return s;
+}
+
+static void test_session_refused(void) {
+  static const char body[] = "{\"query\":\"{ client { id } }\"}";
+  ugc_result r;
+  ugc_session *s = make_session("http://127.0.0.1:1/graphql", 2, 0);
+  if (!s) return;
+  CHECK(ugc_session_post(s, body, sizeof body - 1, 0, &r) == UGC_E_NETWORK);
+  CHECK(r.attempts == 3 && r.reach == UGC_REACH_NONE && r.status == 0);
+  CHECK(strstr(r.message, "sandbox-key") == NULL);
+  /* a mutation that never left is retried too */
+  CHECK(ugc_session_post(s, body, sizeof body - 1, 1, &r) == UGC_E_NETWORK);
+  CHECK(r.attempts == 3);
+  ugc_session_free(s);
+  ugc_session_free(NULL);
+}
+
+static void test_session_sandbox(const char *url) {
+  static const char body[] = "{\"query\":\"{ client { id } }\"}";
+  ugc_result r;
+  int i;
+  ugc_session *s = make_session(url, 2, 0);
+  if (!s) return;
+  for (i = 0; i < 3; i++) {
+    CHECK(ugc_session_post(s, body, sizeof body - 1, i == 1, &r) == UGC_OK);
+    CHECK(r.status == 200 && r.attempts == 1);
+    CHECK(r.body_len > 0 && strstr(r.body, "\"client\"") != NULL);
+    CHECK(r.request_id[0] != '\0');
+  }
+  CHECK(ugc_session_post(s, "{", 1, 0, &r) == UGC_OK && r.status == 400);
+  ugc_session_free(s);
+
+  s = make_session(url, 0, 16); /* the body cap */
+  if (!s) return;
+  CHECK(ugc_session_post(s, body, sizeof body - 1, 0, &r) == UGC_E_TOO_LARGE);
+  CHECK(strstr(r.message, "16-byte limit") != NULL);
+  ugc_session_free(s);
+}
+
+int main(void) {
+  const char *url = getenv("MOVEUGC_SANDBOX_URL");
+  test_buf();
+  test_json_string();
+  test_retry_policy();
+  test_session_refused();
+  if (url && *url) test_session_sandbox(url);
+  else fprintf(stderr, "note: MOVEUGC_SANDBOX_URL unset, sandbox session tests not run\n");
+  fflush(stderr);
+  printf("%d passed, %d failed\n", passed, failed);
+  return failed ? 1 : 0;
+}

@@ -1,0 +1,95 @@
+/* ugc_session: one client's HTTP transport to the GraphQL endpoint.
+ *
+ * A session owns one libcurl easy handle, so its connection (and TLS session)
+ * stays alive from call to call. It sends a prepared JSON body, retries what
+ * is safe to retry, and hands back the final response body and metadata. It
+ * knows nothing of Lua or of GraphQL beyond "a mutation must not run twice". */
+#ifndef UGC_SESSION_H
+#define UGC_SESSION_H
+
+#include "ugc_visibility.h"
+UGC_BEGIN_HIDDEN
+
+#include <stddef.h>
+
+#include "ugc_buf.h"
+
+#define UGC_DEFAULT_CONNECT_TIMEOUT_MS 10000L
+#define UGC_DEFAULT_TIMEOUT_MS 60000L
+#define UGC_DEFAULT_MAX_RETRIES 2
+#define UGC_DEFAULT_MAX_BODY ((size_t)64 * 1024 * 1024)
+#define UGC_RETRY_BASE_S 0.5
+#define UGC_RETRY_CAP_S 8.0
+#define UGC_RETRY_AFTER_MAX_S 120.0
+
+typedef enum ugc_error {
+  UGC_OK = 0,
+  UGC_E_NETWORK,   /* connection refused, reset, dropped, name not resolved */
+  UGC_E_TIMEOUT,   /* connect or total timeout */
+  UGC_E_TLS,       /* handshake or certificate failure */
+  UGC_E_TOO_LARGE, /* the response body passed the configured cap */
+  UGC_E_NOMEM,
+  UGC_E_INTERNAL   /* libcurl refused an option or could not start */
+} ugc_error;
+
+/* How far a failed attempt got: decides whether a mutation may be retried. */
+typedef enum ugc_reach {
+  UGC_REACH_NONE = 0,  /* provably never reached the server */
+  UGC_REACH_MAYBE      /* the request may have been received */
+} ugc_reach;
+
+typedef struct ugc_config {
+  const char *endpoint;   /* required */
+  const char *api_key;    /* required; sent only in the Authorization header */
+  const char *user_agent; /* required */
+  const char *ca_file;    /* NULL: the system's CA bundle */
+  long connect_timeout_ms;
+  long timeout_ms;
+  int max_retries;
+  size_t max_body;
+  double retry_base_s;    /* first backoff step; doubles per attempt */
+  double retry_cap_s;     /* longest computed backoff */
+  double retry_after_max_s; /* a longer Retry-After is not waited for */
+} ugc_config;
+
+typedef struct ugc_result {
+  long status;            /* HTTP status of the last attempt, 0 if none */
+  int attempts;
+  double elapsed_ms;      /* all attempts and waits included */
+  double retry_after_s;   /* from the last response, -1 when absent */
+  char request_id[96];    /* x-amzn-RequestId of the last response */
+  ugc_error error;
+  ugc_reach reach;
+  char message[320];      /* for errors; never contains the key */
+  const char *body;       /* the last response body; owned by the session */
+  size_t body_len;
+} ugc_result;
+
+typedef struct ugc_session ugc_session;
+
+/* Fills cfg with the defaults above; the caller sets endpoint, key, agent. */
+void ugc_config_defaults(ugc_config *cfg);
+
+/* NULL on failure, with a reason in err (size errlen). */
+ugc_session *ugc_session_new(const ugc_config *cfg, char *err, size_t errlen);
+void ugc_session_free(ugc_session *s);
+
+/* POSTs body to the endpoint. A query (is_mutation == 0) is retried after a
+ * connection failure, a timeout, 408, 429 or 5xx; a mutation only when it
+ * provably never reached the server. Returns r->error. r->body stays valid
+ * until the next call on the session. */
+ugc_error ugc_session_post(ugc_session *s, const char *body, size_t len, int is_mutation,
+                           ugc_result *r);
+
+/* Pure policy helpers, exposed for tests. */
+int ugc_retry_status(long status);
+int ugc_should_retry(int is_mutation, ugc_error err, ugc_reach reach, long status);
+double ugc_backoff_s(const ugc_config *cfg, int attempt, double retry_after_s, double unit_random);
+double ugc_parse_retry_after(const char *value, long now_unix);
+
+/* The libcurl version string, e.g. "7.88.1". */
+const char *ugc_curl_version(void);
+
+UGC_END_HIDDEN
+
+#endif

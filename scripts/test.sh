@@ -1,0 +1,113 @@
+#!/bin/sh
+# The whole test command: builds, lints, and runs every suite, then prints one
+# line summing them all: "N passed, N failed". Exits non-zero on any failure.
+set -u
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+LOGDIR=$(mktemp -d)
+PASSED=0
+FAILED=0
+trap 'rm -rf "$LOGDIR"; [ -n "${SB_PID:-}" ] && kill "$SB_PID" 2>/dev/null' EXIT
+
+count() { # suite-name passed failed
+  PASSED=$((PASSED + $2))
+  FAILED=$((FAILED + $3))
+  printf '== %s: %s passed, %s failed\n' "$1" "$2" "$3"
+}
+
+# busted's summary line: "N successes / N failures / N errors / N pending"
+busted_counts() {
+  line=$(grep -E '[0-9]+ success(es)? / [0-9]+ failures? / [0-9]+ errors? / [0-9]+ pending' "$1" | tail -n 1)
+  if [ -z "$line" ]; then echo "0 1"; return; fi
+  ok=$(echo "$line" | grep -Eo '[0-9]+ success' | grep -Eo '[0-9]+')
+  bad=$(echo "$line" | grep -Eo '[0-9]+ failure' | grep -Eo '[0-9]+')
+  err=$(echo "$line" | grep -Eo '[0-9]+ error' | grep -Eo '[0-9]+')
+  pend=$(echo "$line" | grep -Eo '[0-9]+ pending' | grep -Eo '[0-9]+')
+  echo "$ok $((bad + err + pend))"
+}
+
+run_busted() { # name lua cpath-dir [env...]
+  name=$1 lua=$2 dir=$3
+  shift 3
+  log="$LOGDIR/$name.log"
+  env LUA_PATH="$ROOT/binding/?.lua;$ROOT/binding/?/init.lua;$ROOT/spec/?.lua;;" \
+      LUA_CPATH="$ROOT/$dir/?.so;;" "$@" \
+      busted --lua="$lua" -o utfTerminal spec 2>&1 | tee "$log"
+  set -- $(busted_counts "$log")
+  count "$name" "$1" "$2"
+}
+
+echo "== build"
+if ! make -s lua5.4 lua5.1 luajit asan core-test; then
+  count build 0 1
+  echo "$PASSED passed, $FAILED failed"
+  exit 1
+fi
+
+echo "== lint"
+if luacheck -q binding spec examples bin bench scripts >"$LOGDIR/luacheck.log" 2>&1; then
+  count luacheck 1 0
+else
+  cat "$LOGDIR/luacheck.log"; count luacheck 0 1
+fi
+if cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+    --std=c99 --inline-suppr -I core core binding 2>"$LOGDIR/cppcheck.log"; then
+  count cppcheck 1 0
+else
+  cat "$LOGDIR/cppcheck.log"; count cppcheck 0 1
+fi
+
+echo "== sandbox (node --test)"
+node --test --test-reporter=tap sandbox/test/ >"$LOGDIR/node.log" 2>&1
+tail -n 12 "$LOGDIR/node.log"
+np=$(grep -E '^# pass [0-9]+' "$LOGDIR/node.log" | grep -Eo '[0-9]+' | tail -n 1)
+nf=$(grep -E '^# fail [0-9]+' "$LOGDIR/node.log" | grep -Eo '[0-9]+' | tail -n 1)
+[ -n "$np" ] || { np=0; nf=1; grep -E '^not ok' "$LOGDIR/node.log"; }
+grep -E '^\s*not ok' "$LOGDIR/node.log" | head -n 20
+count sandbox "$np" "${nf:-1}"
+
+echo "== core (C, ASan + UBSan)"
+node sandbox/server.js --port 0 >"$LOGDIR/sb.log" 2>&1 &
+SB_PID=$!
+i=0
+until grep -q '^moveugc-sandbox listening on ' "$LOGDIR/sb.log" || [ $i -gt 100 ]; do sleep 0.1; i=$((i + 1)); done
+URL=$(sed -n 's/^moveugc-sandbox listening on \(.*\)$/\1/p' "$LOGDIR/sb.log" | head -n 1)
+MOVEUGC_SANDBOX_URL="$URL" ASAN_OPTIONS=detect_leaks=1 ./build/core-test >"$LOGDIR/core.log" 2>&1
+cat "$LOGDIR/core.log"
+cp=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOGDIR/core.log" | grep -Eo '^[0-9]+')
+cf=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOGDIR/core.log" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
+[ -n "$cp" ] || { cp=0; cf=1; }
+count core "$cp" "$cf"
+kill "$SB_PID" 2>/dev/null; SB_PID=
+
+echo "== specs (busted)"
+run_busted "specs lua5.4" lua5.4 build/lua5.4
+run_busted "specs lua5.1" lua5.1 build/lua5.1
+run_busted "specs luajit" luajit build/luajit
+ASAN_LIB=$(gcc -print-file-name=libasan.so)
+run_busted "specs lua5.4+asan" lua5.4 build/asan \
+  LD_PRELOAD="$ASAN_LIB" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
+
+echo "== rockspec (luarocks make)"
+TREE="$LOGDIR/rocks"
+if luarocks --lua-version=5.4 --tree="$TREE" make --deps-mode=none rockspec/moveugc-scm-1.rockspec \
+     >"$LOGDIR/rock.log" 2>&1 &&
+   eval "$(luarocks --lua-version=5.4 --tree="$TREE" path)" &&
+   (cd "$LOGDIR" && lua5.4 -e 'local m = require "moveugc"; assert(m.new and require("moveugc.core").session)'); then
+  count rockspec 1 0
+else
+  cat "$LOGDIR/rock.log"; count rockspec 0 1
+fi
+
+if [ -x scripts/examples.sh ] || [ -f scripts/examples.sh ]; then
+  echo "== examples"
+  sh scripts/examples.sh >"$LOGDIR/examples.log" 2>&1
+  tail -n 20 "$LOGDIR/examples.log"
+  ep=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOGDIR/examples.log" | grep -Eo '^[0-9]+')
+  ef=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOGDIR/examples.log" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
+  [ -n "$ep" ] || { ep=0; ef=1; }
+  count examples "$ep" "$ef"
+fi
+
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]

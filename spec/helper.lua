@@ -1,0 +1,120 @@
+-- Shared by every spec: starts a private sandbox on a free loopback port,
+-- makes clients for it, and drives its /_sandbox/ controls.
+local http = require "socket.http"
+local ltn12 = require "ltn12"
+local cjson = require "cjson"
+
+local helper = {}
+
+helper.KEY = "sandbox-key-0123456789"
+helper.root = (debug.getinfo(1, "S").source:match("^@(.*)/spec/helper%.lua$")) or "."
+helper.shared = os.getenv("MOVEUGC_SHARED") or (helper.root .. "/../shared")
+
+local function sleep(s) os.execute("sleep " .. s) end
+helper.sleep = sleep
+
+local function read_file(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+helper.read_file = read_file
+
+function helper.write_file(path, data)
+  local f = assert(io.open(path, "wb"))
+  f:write(data)
+  f:close()
+end
+
+function helper.tmpname()
+  local p = os.tmpname()
+  os.remove(p)
+  return p
+end
+
+--- Starts `node sandbox/server.js --port 0 <args>`; returns a handle with
+-- url (the GraphQL endpoint), base (scheme://host:port) and stop().
+function helper.sandbox(extra)
+  local log = helper.tmpname()
+  local cmd = ("cd %q && env -u LD_PRELOAD -u ASAN_OPTIONS node sandbox/server.js --port 0 %s >%q 2>&1 & echo $!")
+    :format(helper.root, extra or "", log)
+  local p = assert(io.popen(cmd))
+  local pid = assert(tonumber(p:read("*l")), "could not start the sandbox")
+  p:close()
+  local url
+  for _ = 1, 200 do
+    local out = read_file(log) or ""
+    url = out:match("^moveugc%-sandbox listening on (%S+)\n")
+    if url then break end
+    sleep(0.05)
+  end
+  if not url then
+    os.execute("kill " .. pid .. " 2>/dev/null")
+    error("sandbox did not start: " .. (read_file(log) or ""))
+  end
+  local sb = { url = url, base = url:gsub("/graphql$", ""), pid = pid, log = log }
+  function sb.stop()
+    os.execute("kill " .. pid .. " 2>/dev/null")
+    os.remove(log)
+  end
+  return sb
+end
+
+--- A client for the sandbox; opts override the defaults.
+function helper.client(sb, opts)
+  local moveugc = require "moveugc"
+  local o = { api_key = helper.KEY, endpoint = sb.url }
+  for k, v in pairs(opts or {}) do o[k] = v end
+  return moveugc.new(o)
+end
+
+--- POST/GET to the sandbox's test controls; returns the decoded JSON body.
+function helper.control(sb, method, path, body)
+  local out = {}
+  local data = body and cjson.encode(body) or nil
+  local _, code = http.request{
+    url = sb.base .. path, method = method,
+    headers = data and { ["content-type"] = "application/json", ["content-length"] = #data } or nil,
+    source = data and ltn12.source.string(data) or nil,
+    sink = ltn12.sink.table(out),
+  }
+  local text = table.concat(out)
+  assert(code == 200, ("control %s %s failed: %s %s"):format(method, path, tostring(code), text))
+  return text ~= "" and cjson.decode(text) or nil
+end
+
+function helper.stats(sb) return helper.control(sb, "GET", "/_sandbox/stats") end
+function helper.fault(sb, f) return helper.control(sb, "POST", "/_sandbox/faults", f) end
+function helper.reset(sb) return helper.control(sb, "POST", "/_sandbox/reset", {}) end
+function helper.advance(sb, seconds)
+  return helper.control(sb, "POST", "/_sandbox/clock", { advance_seconds = seconds })
+end
+function helper.set_job(sb, id, fields)
+  return helper.control(sb, "POST", "/_sandbox/jobs/" .. id, fields)
+end
+
+--- PUT raw bytes to a presigned URL (the upload helpers come later).
+function helper.put(url, bytes)
+  local out = {}
+  local _, code = http.request{
+    url = url, method = "PUT", headers = { ["content-length"] = #bytes },
+    source = ltn12.source.string(bytes), sink = ltn12.sink.table(out),
+  }
+  return code, table.concat(out)
+end
+
+--- file -> uploaded -> single-camera take; returns the take.
+function helper.take(ugc)
+  local file = assert(ugc.graphql([[mutation { createFile(type: "mp4") { id presignedUrl } }]]))
+    .createFile
+  local code = helper.put(file.presignedUrl, ("fake video bytes "):rep(64))
+  assert(code == 200, "upload failed: " .. tostring(code))
+  local data = assert(ugc.graphql([[mutation($f: String!) {
+    createSingleCamTake(sources: [{deviceLabel: "cam", fileId: $f, format: MP4}]) { id } }]],
+    { f = file.id }))
+  return data.createSingleCamTake
+end
+
+return helper

@@ -1,0 +1,108 @@
+-- JSON through the C binding: what users get back, whatever lua-cjson build.
+local core = require "moveugc.core"
+local cjson = require "cjson"
+
+local function is_integer(v)
+  if math.type then return math.type(v) == "integer" end
+  return v == math.floor(v)
+end
+
+describe("moveugc.core JSON", function()
+  describe("decode and normalise", function()
+    local cases = {
+      { "null becomes an absent key", [[{"a":null,"b":1}]], function(t)
+        assert.is_nil(t.a)
+        assert.are.equal(1, t.b)
+        for _, v in pairs(t) do assert.are_not.equal(cjson.null, v) end
+      end },
+      { "integers are integers", [[{"n":100,"m":-7,"big":9007199254740993}]], function(t)
+        assert.is_true(is_integer(t.n))
+        assert.is_true(is_integer(t.m))
+        assert.are.equal(100, t.n)
+      end },
+      { "floats stay floats", [[{"x":1.5,"y":-0.25}]], function(t)
+        assert.are.equal(1.5, t.x)
+        assert.are.equal(-0.25, t.y)
+      end },
+      { "camelCase keys become snake_case", [[{"percentageComplete":5,"presignedUrl":"u","numberOfActors":2}]],
+        function(t)
+          assert.are.equal(5, t.percentage_complete)
+          assert.are.equal("u", t.presigned_url)
+          assert.are.equal(2, t.number_of_actors)
+          assert.is_nil(t.percentageComplete)
+        end, true },
+      { "metadata strings become tables with the user's own keys",
+        [[{"job":{"metadata":"{\"userId\":7,\"tags\":[\"a\",null]}"}}]], function(t)
+          assert.are.equal(7, t.job.metadata.userId)
+          assert.is_true(is_integer(t.job.metadata.userId))
+          assert.are.equal("a", t.job.metadata.tags[1])
+        end, true },
+      { "metadata that is not JSON stays a string", [[{"metadata":"{oops"}]], function(t)
+        assert.are.equal("{oops", t.metadata)
+      end, true },
+      { "raw mode keeps the server's names and metadata strings", [[{"getJob":{"metadata":"{}"}}]],
+        function(t)
+          assert.are.equal("{}", t.getJob.metadata)
+        end },
+      { "nested lists of objects", [[{"items":[{"clipWindow":{"startTime":0,"endTime":2.5}}]}]],
+        function(t)
+          assert.are.equal(2.5, t.items[1].clip_window.end_time)
+          assert.are.equal(0, t.items[1].clip_window.start_time)
+        end, true },
+      { "an object with many camelCase keys", (function()
+        local parts = {}
+        for i = 1, 40 do parts[#parts + 1] = ('"keyNumber%d":%d'):format(i, i) end
+        return "{" .. table.concat(parts, ",") .. "}"
+      end)(), function(t)
+        for i = 1, 40 do assert.are.equal(i, t["key_number" .. i]) end
+      end, true },
+    }
+    for _, case in ipairs(cases) do
+      it(case[1], function()
+        local t = assert(core.json_decode(case[2], case[4] or false))
+        case[3](t)
+      end)
+    end
+
+    it("returns nil and a message for malformed JSON", function()
+      for _, bad in ipairs{ "{", "[1,", "nul", "", "{\"a\":NaN}" } do
+        local v, err = core.json_decode(bad)
+        assert.is_nil(v)
+        assert.is_string(err)
+      end
+    end)
+  end)
+
+  describe("encode", function()
+    it("encodes empty lists marked as arrays as []", function()
+      assert.are.equal("[]", core.json_encode(core.array({})))
+      assert.are.equal('{"l":[]}', core.json_encode({ l = core.array() }))
+    end)
+    it("encodes plain empty tables as objects", function()
+      assert.are.equal("{}", core.json_encode({}))
+    end)
+    it("encodes sequences as arrays and integers exactly", function()
+      assert.are.equal("[1,2,3]", core.json_encode({ 1, 2, 3 }))
+      if math.tointeger then -- 5.3+: 64-bit integers go out digit for digit
+        assert.are.equal("[9007199254740993]", core.json_encode({ math.tointeger(9007199254740993) }))
+      end
+      assert.are.equal("[-42,1e+300]", core.json_encode({ -42, 1e300 }))
+    end)
+    it("round-trips unicode, escapes and floats", function()
+      local v = { s = "h\195\169llo \226\156\147 \"q\" \\ \n\t\1", f = 0.1, g = 1e300, n = -3 }
+      local back = core.json_decode(core.json_encode(v))
+      assert.are.same(v, back)
+    end)
+    it("refuses what JSON cannot carry", function()
+      for _, bad in ipairs{ { f = print }, { [1] = 1, x = 2 }, { [1] = 1, [3] = 3 }, { [true] = 1 },
+        { x = 0 / 0 }, { x = math.huge } } do
+        local s, err = core.json_encode(bad)
+        assert.is_nil(s)
+        assert.is_string(err)
+      end
+      local cyc = {}
+      cyc.self = cyc
+      assert.is_nil((core.json_encode(cyc)))
+    end)
+  end)
+end)
