@@ -30,4 +30,8 @@ UGC_HIDDEN int ugc_l_array(lua_State *L);
 UGC_HIDDEN int ugc_session_open(lua_State *L); /* registers the session type */
 UGC_HIDDEN int ugc_l_session_new(lua_State *L);
 
+UGC_HIDDEN int ugc_l_webhook_sign(lua_State *L);   /* lwebhook.c */
+UGC_HIDDEN int ugc_l_webhook_verify(lua_State *L);
+UGC_HIDDEN int ugc_l_base64_decode(lua_State *L);
+
 #endif

@@ -2,13 +2,15 @@
 #include <string.h>
 
 #include "../core/ugc_session.h"
+#include "../core/ugc_transfer.h"
 #include "lbinding.h"
 
 #define UGC_SESSION_MT "moveugc.session"
 
 typedef struct ugc_lsession {
   ugc_session *s;
-  ugc_buf req; /* the request body, reused from call to call */
+  ugc_xfer *x;    /* transfers to presigned URLs, created on first use */
+  ugc_buf req;    /* the request body, reused from call to call */
 } ugc_lsession;
 
 static ugc_lsession *ugc_check_session(lua_State *L, int idx) {
@@ -61,11 +63,16 @@ int ugc_l_session_new(lua_State *L) {
   /* a valid empty object first, so a failure below leaves nothing dangling */
   ls = lua_newuserdata(L, sizeof *ls);
   ls->s = NULL;
+  ls->x = NULL;
   ugc_buf_init(&ls->req, 0);
   luaL_getmetatable(L, UGC_SESSION_MT);
   lua_setmetatable(L, -2);
   ls->s = ugc_session_new(&cfg, err, sizeof err);
   if (!ls->s) return luaL_error(L, "moveugc: cannot create a session: %s", err);
+  /* the transfer object copies what it keeps; the key is never given to it */
+  cfg.api_key = NULL;
+  ls->x = ugc_xfer_new(&cfg, err, sizeof err);
+  if (!ls->x) return luaL_error(L, "moveugc: cannot create a session: %s", err);
   return 1;
 }
 
@@ -74,6 +81,10 @@ static int ugc_l_session_close(lua_State *L) {
   if (ls->s) {
     ugc_session_free(ls->s);
     ls->s = NULL;
+  }
+  if (ls->x) {
+    ugc_xfer_free(ls->x);
+    ls->x = NULL;
   }
   ugc_buf_free(&ls->req);
   return 0;
@@ -162,6 +173,96 @@ static int ugc_l_session_post(lua_State *L) {
   return 8;
 }
 
+/* ==== transfers ======================================================== */
+
+typedef struct ugc_lprogress {
+  lua_State *L;
+  int fn;     /* stack index of the Lua progress function, 0 for none */
+  int failed; /* the function raised: its error is on top of the stack */
+} ugc_lprogress;
+
+/* Called by the transfer loop between curl steps, never from inside libcurl:
+ * a Lua error is caught here and re-raised once the transfer has stopped. */
+static int ugc_call_progress(void *ud, int64_t done, int64_t total) {
+  ugc_lprogress *p = ud;
+  lua_State *L = p->L;
+  lua_pushvalue(L, p->fn);
+  lua_pushnumber(L, (lua_Number)done);
+  if (total >= 0) lua_pushnumber(L, (lua_Number)total);
+  else lua_pushnil(L);
+  if (lua_pcall(L, 2, 1, 0) != 0) {
+    p->failed = 1;
+    return 1;
+  }
+  if (lua_toboolean(L, -1) == 0 && !lua_isnil(L, -1)) { /* returning false stops it */
+    lua_pop(L, 1);
+    return 1;
+  }
+  lua_pop(L, 1);
+  return 0;
+}
+
+static void ugc_set_int(lua_State *L, const char *k, int64_t v) {
+  lua_pushnumber(L, (lua_Number)v);
+#if LUA_VERSION_NUM >= 503
+  lua_pop(L, 1);
+  lua_pushinteger(L, (lua_Integer)v);
+#endif
+  lua_setfield(L, -2, k);
+}
+
+static void ugc_set_str(lua_State *L, const char *k, const char *v) {
+  if (!v[0]) return;
+  lua_pushstring(L, v);
+  lua_setfield(L, -2, k);
+}
+
+static int ugc_push_xfer_result(lua_State *L, const ugc_xfer_result *r) {
+  lua_createtable(L, 0, 12);
+  ugc_set_int(L, "status", r->status);
+  ugc_set_int(L, "bytes", r->bytes);
+  if (r->total >= 0) ugc_set_int(L, "total", r->total);
+  ugc_set_int(L, "resumed_from", r->resumed_from);
+  ugc_set_str(L, "etag", r->etag);
+  ugc_set_str(L, "md5", r->md5_hex);
+  ugc_set_str(L, "request_id", r->request_id);
+  ugc_set_str(L, "error_body", r->error_body);
+  if (r->error != UGC_OK) {
+    lua_pushstring(L, ugc_kind_name(r->error));
+    lua_setfield(L, -2, "error");
+    ugc_set_str(L, "message", r->message);
+  }
+  if (r->aborted) {
+    lua_pushboolean(L, 1);
+    lua_setfield(L, -2, "aborted");
+  }
+  return 1;
+}
+
+/* session:upload(url, path, progress?) / session:download(url, part, progress?)
+ * -> a result table; a progress function that raises is re-raised here. */
+static int ugc_l_session_transfer(lua_State *L, int upload) {
+  ugc_lsession *ls = ugc_check_session(L, 1);
+  const char *url = luaL_checkstring(L, 2), *path = luaL_checkstring(L, 3);
+  ugc_lprogress p;
+  ugc_xfer_result r;
+  p.L = L;
+  p.fn = 0;
+  p.failed = 0;
+  if (!lua_isnoneornil(L, 4)) {
+    luaL_checktype(L, 4, LUA_TFUNCTION);
+    p.fn = 4;
+  }
+  lua_settop(L, 4);
+  if (upload) ugc_xfer_upload(ls->x, url, path, p.fn ? ugc_call_progress : NULL, &p, &r);
+  else ugc_xfer_download(ls->x, url, path, p.fn ? ugc_call_progress : NULL, &p, &r);
+  if (p.failed) return lua_error(L);
+  return ugc_push_xfer_result(L, &r);
+}
+
+static int ugc_l_session_upload(lua_State *L) { return ugc_l_session_transfer(L, 1); }
+static int ugc_l_session_download(lua_State *L) { return ugc_l_session_transfer(L, 0); }
+
 static int ugc_l_session_tostring(lua_State *L) {
   ugc_lsession *ls = luaL_checkudata(L, 1, UGC_SESSION_MT);
   lua_pushfstring(L, "moveugc.session (%s)", ls->s ? "open" : "closed");
@@ -170,6 +271,8 @@ static int ugc_l_session_tostring(lua_State *L) {
 
 int ugc_session_open(lua_State *L) {
   static const luaL_Reg methods[] = {{"post", ugc_l_session_post},
+                                     {"upload", ugc_l_session_upload},
+                                     {"download", ugc_l_session_download},
                                      {"close", ugc_l_session_close},
                                      {NULL, NULL}};
   static const luaL_Reg meta[] = {{"__gc", ugc_l_session_close},

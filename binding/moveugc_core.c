@@ -1,6 +1,31 @@
 /* luaopen_moveugc_core: the only exported symbol of the C module. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <time.h>
+
 #include "../core/ugc_session.h"
 #include "lbinding.h"
+
+/* core.sleep(seconds): blocking mode's waits (backoff, polling) */
+static int ugc_l_sleep(lua_State *L) {
+  lua_Number s = luaL_checknumber(L, 1);
+  struct timespec ts;
+  if (s > 0) {
+    ts.tv_sec = (time_t)s;
+    ts.tv_nsec = (long)((s - (lua_Number)ts.tv_sec) * 1e9);
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
+  }
+  return 0;
+}
+
+/* core.now(): a monotonic clock in seconds, for deadlines */
+static int ugc_l_now(lua_State *L) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  lua_pushnumber(L, (lua_Number)ts.tv_sec + (lua_Number)ts.tv_nsec / 1e9);
+  return 1;
+}
 
 static int ugc_l_curl_version(lua_State *L) {
   lua_pushstring(L, ugc_curl_version());
@@ -15,6 +40,11 @@ int luaopen_moveugc_core(lua_State *L) {
                                    {"json_decode", ugc_l_json_decode},
                                    {"array", ugc_l_array},
                                    {"curl_version", ugc_l_curl_version},
+                                   {"sleep", ugc_l_sleep},
+                                   {"now", ugc_l_now},
+                                   {"webhook_sign", ugc_l_webhook_sign},
+                                   {"webhook_verify", ugc_l_webhook_verify},
+                                   {"base64_decode", ugc_l_base64_decode},
                                    {NULL, NULL}};
   lua_newtable(L); /* context: shared by every function as upvalue 1 */
   ugc_json_setup(L);

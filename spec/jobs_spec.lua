@@ -56,7 +56,9 @@ describe("ugc.jobs", function()
         "jobs.create: bad argument 'options.track_ball' (boolean expected, got string)")
       assert.has_error(function() ugc.jobs.create{ take_id = take.id, metadata = "{}" } end,
         "jobs.create: bad argument 'metadata' (table expected, got string)")
-      assert.has_error(function() ugc.jobs.create{ take_id = take.id, clip_window = { start_time = 3, end_time = 1 } } end)
+      assert.has_error(function()
+        ugc.jobs.create{ take_id = take.id, clip_window = { start_time = 3, end_time = 1 } }
+      end, "jobs.create: bad argument 'clip_window' (start_time must be >= 0 and before end_time)")
       assert.has_error(function() ugc.jobs.create("take-x") end)
     end)
     it("returns not_found for a take that does not exist", function()

@@ -6,7 +6,11 @@ local M = {}
 
 ---@alias moveugc.ErrorKind
 ---| "auth" | "not_found" | "validation" | "rate_limited" | "server" | "network"
----| "timeout" | "tls" | "protocol" | "expired" | "cancelled" | "internal"
+---| "timeout" | "tls" | "protocol" | "internal"
+---| "expired" # a presigned URL's time ran out (S3's 403 "Request has expired")
+---| "integrity" # a transfer's bytes do not match the server's ETag (MD5)
+---| "cancelled" # a transfer stopped by its progress function (returning false)
+---| "signature" # a webhook delivery failed verification (moveugc.webhooks.verify); see err.reason
 
 ---@class moveugc.Error
 ---@field kind moveugc.ErrorKind what went wrong, to branch on
@@ -19,6 +23,8 @@ local M = {}
 ---@field retryable boolean true when trying the same call again is safe and may succeed
 ---@field attempts integer? how many times the request was sent
 ---@field retry_after number? seconds the server asked us to wait
+---@field reason string? for kind "signature": missing_header, bad_secret, bad_timestamp,
+---timestamp_too_old, timestamp_in_future or no_match
 
 local Error = {}
 Error.__index = Error

@@ -14,11 +14,13 @@ M.version = M._VERSION
 M.DEFAULT_ENDPOINT = "https://api.move.ai/ugc/graphql"
 M.MAX_PAGE_SIZE = 100
 M.errors = errors
+M.webhooks = require "moveugc.webhook_signature" -- verify/sign: no client needed
 M.array = core.array
 
 -- Resource modules, each one short Lua file named after its resource.
 local RESOURCES = {
   jobs = "moveugc.jobs",
+  webhooks = "moveugc.webhooks",
 }
 
 local OPTIONS = {
@@ -138,6 +140,11 @@ function Client:_call(name, vars, expand)
   return value
 end
 
+-- Blocking mode's waits; tasks (non-blocking mode) will yield here instead.
+function Client._sleep(_, seconds)
+  core.sleep(seconds)
+end
+
 --- The escape hatch: any GraphQL document, the server's own field names back.
 ---@param query string a GraphQL document
 ---@param variables table? its variables
@@ -188,6 +195,7 @@ function M.new(opts)
       ca_file = o.ca_file, max_body = o.max_body,
     },
     _log = o.log,
+    _max_retries = o.max_retries,
     page_size = o.page_size,
     endpoint = o.endpoint,
   }, Client)

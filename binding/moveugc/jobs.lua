@@ -4,6 +4,7 @@ local core = require "moveugc.core"
 local documents = require "moveugc.documents"
 local errors = require "moveugc.errors"
 local pages = require "moveugc.pages"
+local transfer = require "moveugc.transfer"
 
 local jobs = {}
 
@@ -187,6 +188,215 @@ function jobs.retrieve_many(c, a)
         message = "the response has no job for " .. ids[i] }
     end
     out[i] = job
+  end
+  return out
+end
+
+-- ==== waiting ===========================================================
+
+local TERMINAL = { FINISHED = true, FAILED = true, CANCELLED = true }
+
+local function state_of(job)
+  return job.progress and job.progress.state or job.state
+end
+
+local function outputs_ready(job)
+  local outs = job.outputs
+  if type(outs) ~= "table" or #outs == 0 then return false end
+  for _, o in ipairs(outs) do
+    if not (o.file and o.file.presigned_url) then return false end
+  end
+  return true
+end
+
+local function done(job, want_outputs)
+  local st = state_of(job)
+  if not TERMINAL[st] then return false end
+  return st ~= "FINISHED" or not want_outputs or outputs_ready(job)
+end
+
+local WAIT_ARGS = { id = true, ids = true, timeout = true, interval = true, on_progress = true,
+  outputs_ready = true, expand = true }
+
+local function wait_options(fname, a)
+  local o = {
+    timeout = args.number(fname, a, "timeout", false, 0) or 3600,
+    interval = args.number(fname, a, "interval", false, 0) or 5,
+    on_progress = args.func(fname, a, "on_progress"),
+    outputs_ready = args.boolean(fname, a, "outputs_ready"),
+    expand = args.expand(fname, a, EXPAND),
+  }
+  if o.outputs_ready == nil then o.outputs_ready = true end
+  if o.outputs_ready then
+    local has = false
+    for _, m in ipairs(o.expand) do has = has or m == "outputs" end
+    if not has then
+      o.expand[#o.expand + 1] = "outputs"
+      table.sort(o.expand)
+    end
+  end
+  return o
+end
+
+local function progress_key(job)
+  local p = job.progress or {}
+  return tostring(p.state or job.state) .. ":" .. tostring(p.percentage_complete)
+end
+
+local function timeout_error(op, what, seconds)
+  return errors.new{ kind = "timeout", operation = op, retryable = true,
+    message = ("%s did not finish within %g s"):format(what, seconds) }
+end
+
+--- Polls a job until it is FINISHED (with every output's URL, unless
+-- outputs_ready = false) or FAILED; returns the job, or nil, err (kind timeout).
+---@param a string|moveugc.WaitArgs
+---@return moveugc.Job? job, moveugc.Error? err
+function jobs.wait(c, a)
+  local fname = "jobs.wait"
+  a = args.named(fname, a, "id")
+  args.known(fname, a, WAIT_ARGS)
+  local id = args.string(fname, a, "id", true)
+  local o = wait_options(fname, a)
+  local deadline, last = core.now() + o.timeout, nil
+  while true do
+    local job, err = jobs.retrieve(c, { id = id, expand = o.expand })
+    if not job and not err.retryable then return nil, err end
+    if job then
+      local key = progress_key(job)
+      if o.on_progress and key ~= last then o.on_progress(job) end
+      last = key
+      if done(job, o.outputs_ready) then return job end
+    end
+    if core.now() + o.interval > deadline then return nil, timeout_error("jobs.wait", id, o.timeout) end
+    c:_sleep(o.interval)
+  end
+end
+
+--- Waits for many jobs with one batched request per poll; returns the jobs
+-- in the order of ids once every one is done.
+---@param a moveugc.WaitAllArgs
+---@return moveugc.Job[]? jobs, moveugc.Error? err
+function jobs.wait_all(c, a)
+  local fname = "jobs.wait_all"
+  a = args.named(fname, a)
+  args.known(fname, a, WAIT_ARGS)
+  local ids = args.table(fname, a, "ids", true)
+  local o = wait_options(fname, a)
+  local result, pending, last = core.array({}), {}, {}
+  for i, id in ipairs(ids) do
+    if type(id) ~= "string" then args.fail(fname, "ids", ("item %d must be a string"):format(i)) end
+    pending[#pending + 1] = i
+  end
+  local deadline = core.now() + o.timeout
+  while #pending > 0 do
+    local ask = {}
+    for k, i in ipairs(pending) do ask[k] = ids[i] end
+    local got, err = jobs.retrieve_many(c, { ids = ask, expand = o.expand })
+    if not got and not err.retryable then return nil, err end
+    if got then
+      local still = {}
+      for k, i in ipairs(pending) do
+        local job = got[k]
+        local key = progress_key(job)
+        if o.on_progress and key ~= last[i] then o.on_progress(job) end
+        last[i] = key
+        result[i] = job
+        if not done(job, o.outputs_ready) then still[#still + 1] = i end
+      end
+      pending = still
+    end
+    if #pending == 0 then break end
+    if core.now() + o.interval > deadline then
+      return nil, timeout_error("jobs.wait_all", #pending .. " of " .. #ids .. " jobs", o.timeout)
+    end
+    c:_sleep(o.interval)
+  end
+  return result
+end
+
+-- ==== outputs ===========================================================
+
+-- Names from the server are untrusted: keep [A-Za-z0-9_-] and single dots
+-- inside a name; nothing can climb out of dir, hide, or hold a control byte.
+local function safe_name(s, fallback)
+  s = tostring(s or ""):gsub("[^%w_%-%.]", "_"):gsub("%.%.+", "_"):gsub("^[%._]+", "")
+  if s == "" then s = fallback end
+  return s:sub(1, 100)
+end
+jobs._safe_name = safe_name
+
+local DOWNLOAD_ARGS = { job = true, id = true, dir = true, outputs = true, on_progress = true,
+  overwrite = true }
+
+--- Downloads a finished job's outputs into dir: all of them, or a clear
+-- error and no file left behind. Returns a list of {key, format, path}.
+---@param a moveugc.DownloadOutputsArgs
+---@return moveugc.DownloadedOutput[]? files, moveugc.Error? err
+function jobs.download_outputs(c, a)
+  local fname = "jobs.download_outputs"
+  a = args.named(fname, a)
+  args.known(fname, a, DOWNLOAD_ARGS)
+  local dir = args.string(fname, a, "dir", true)
+  local on_progress = args.func(fname, a, "on_progress")
+  local overwrite = args.boolean(fname, a, "overwrite")
+  local job = args.table(fname, a, "job")
+  local id = args.string(fname, a, "id") or (job and job.id)
+  if not id then error(fname .. ": missing required argument 'job' or 'id'", 0) end
+  if type(id) ~= "string" then args.fail(fname, "job", "a job table with an id expected") end
+  local want
+  if a.outputs ~= nil then
+    want = {}
+    for _, k in ipairs(args.table(fname, a, "outputs")) do want[tostring(k):upper()] = true end
+  end
+  local d = io.open(dir, "rb")
+  if not d then args.fail(fname, "dir", dir .. " does not exist") end
+  d:close()
+  if not (job and outputs_ready(job)) then
+    local err
+    job, err = jobs.retrieve(c, { id = id, expand = { "outputs" } })
+    if not job then return nil, err end
+  end
+  if state_of(job) ~= "FINISHED" or not outputs_ready(job) then
+    return nil, errors.new{ kind = "validation", operation = fname,
+      message = ("job %s has no outputs to download yet (state %s)"):format(id, tostring(state_of(job))) }
+  end
+  -- plan every destination first: names, collisions, existing files
+  local plan, used = {}, {}
+  for _, o in ipairs(job.outputs) do
+    if not want or want[tostring(o.key):upper()] then
+      local name = safe_name(o.key, "output")
+      local ext = safe_name(o.format, "bin")
+      local file = name .. "." .. ext
+      local n = 1
+      while used[file] do
+        n = n + 1
+        file = ("%s-%d.%s"):format(name, n, ext)
+      end
+      used[file] = true
+      local path = dir .. "/" .. file
+      transfer.check_destination(fname, path, overwrite)
+      plan[#plan + 1] = { key = o.key, format = o.format, path = path, output = o }
+    end
+  end
+  local out = core.array({})
+  for i, p in ipairs(plan) do
+    local o = p.output
+    local refresh = function()
+      local f, err = c:_call("GetFile", { fileId = o.file.id })
+      if not f then return nil, err end
+      return f.presigned_url
+    end
+    local progress = on_progress and function(done_bytes, total)
+      return on_progress(done_bytes, total, p.key)
+    end
+    local ok, err = transfer.download(c, fname, o.file.presigned_url, p.path, progress, refresh)
+    if not ok then
+      for j = 1, i - 1 do os.remove(plan[j].path) end -- all or nothing
+      err.output = p.key
+      return nil, err
+    end
+    out[i] = { key = p.key, format = p.format, path = p.path }
   end
   return out
 end

@@ -9,14 +9,16 @@
 #include "ugc_buf.h"
 #include "ugc_session.h"
 
-static int passed, failed;
+int ugc_test_passed, ugc_test_failed; /* shared with the other test files */
+
+void test_webhook(void); /* test_webhook.c */
 
 #define CHECK(cond)                                                         \
   do {                                                                      \
     if (cond) {                                                             \
-      passed++;                                                             \
+      ugc_test_passed++;                                                    \
     } else {                                                                \
-      failed++;                                                             \
+      ugc_test_failed++;                                                    \
       fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);      \
     }                                                                       \
   } while (0)
@@ -150,9 +152,10 @@ int main(void) {
   test_json_string();
   test_retry_policy();
   test_session_refused();
+  test_webhook();
   if (url && *url) test_session_sandbox(url);
   else fprintf(stderr, "note: MOVEUGC_SANDBOX_URL unset, sandbox session tests not run\n");
   fflush(stderr);
-  printf("%d passed, %d failed\n", passed, failed);
-  return failed ? 1 : 0;
+  printf("%d passed, %d failed\n", ugc_test_passed, ugc_test_failed);
+  return ugc_test_failed ? 1 : 0;
 }

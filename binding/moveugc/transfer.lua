@@ -1,0 +1,160 @@
+--- Streaming transfers to and from presigned URLs: the policy around the C
+-- loop (moveugc.core session:upload/download): S3 errors, ETag checks,
+-- resuming, `.part` files, and fresh URLs when one has expired.
+local errors = require "moveugc.errors"
+local core = require "moveugc.core"
+
+local transfer = {}
+
+-- A presigned URL is a credential: only its scheme, host and path may show.
+function transfer.redact(url)
+  return (tostring(url):gsub("%?.*$", "?<redacted>"))
+end
+
+local function s3_kind(status, code, message)
+  if status == 403 and ((message or ""):lower():find("expired") or code == "ExpiredToken") then
+    return "expired"
+  end
+  if status == 401 or status == 403 then return "auth" end
+  if status == 404 then return "not_found" end
+  if status == 429 or code == "SlowDown" then return "rate_limited" end
+  if status == 408 then return "timeout" end
+  if status >= 500 then return "server" end
+  return "protocol"
+end
+
+-- Turns a transfer result into nil or an error table.
+local function failure(op, r)
+  if r.aborted then
+    return errors.new{ kind = "cancelled", operation = op, message = "the transfer was stopped" }
+  end
+  if r.error then
+    return errors.new{ kind = r.error, operation = op, message = r.message, status = r.status ~= 0
+      and r.status or nil, retryable = r.error == "network" or r.error == "timeout" }
+  end
+  if r.status < 200 or r.status >= 300 then
+    local body = r.error_body or ""
+    local code, message = body:match("<Code>(.-)</Code>"), body:match("<Message>(.-)</Message>")
+    local kind = s3_kind(r.status, code, message)
+    return errors.new{
+      kind = kind, operation = op, status = r.status, error_type = code, request_id = r.request_id,
+      message = (message or ("HTTP " .. r.status)) .. (code and (" (" .. code .. ")") or ""),
+      retryable = kind == "server" or kind == "rate_limited" or kind == "timeout",
+    }
+  end
+  return nil
+end
+
+-- An ETag is the MD5 of a single-part object; multipart ETags ("...-N") are not.
+local function etag_mismatch(r)
+  local etag = r.etag and r.etag:lower()
+  return etag and etag:match("^%x+$") and #etag == 32 and etag ~= r.md5
+end
+
+local function file_size(path)
+  local f = io.open(path, "rb")
+  if not f then return nil end
+  local n = f:seek("end")
+  f:close()
+  return n
+end
+transfer.file_size = file_size
+
+--- PUTs a file; retries transient failures (a PUT of the same bytes is
+-- idempotent). `refresh()` may return a new URL when this one has expired.
+function transfer.upload(c, op, url, path, on_progress, refresh)
+  local attempts, refreshed = 0, false
+  while true do
+    attempts = attempts + 1
+    local r = c._session:upload(url, path, on_progress)
+    local err = failure(op, r)
+    if not err then
+      if etag_mismatch(r) then
+        return nil, errors.new{ kind = "integrity", operation = op, status = r.status,
+          message = ("the server's ETag %s is not the MD5 of the bytes sent (%s)"):format(r.etag, r.md5) }
+      end
+      return true, r
+    end
+    err.attempts = attempts
+    if err.kind == "expired" and refresh and not refreshed then
+      refreshed = true
+      local fresh, rerr = refresh()
+      if not fresh then return nil, rerr end
+      url = fresh
+    elseif not err.retryable or attempts > c._max_retries then
+      return nil, err
+    else
+      core.sleep(math.min(8, 0.5 * 2 ^ (attempts - 1)))
+    end
+  end
+end
+
+--- GETs url into path through path..".part", resuming what a previous try
+-- left, and renames into place only when length and ETag check out.
+function transfer.download(c, op, url, path, on_progress, refresh)
+  local part = path .. ".part"
+  local attempts, refreshed, restarted = 0, false, false
+  while true do
+    attempts = attempts + 1
+    local r = c._session:download(url, part, on_progress)
+    local err = failure(op, r)
+    if err and r.status == 416 and not restarted then
+      restarted = true -- the part is stale (bigger than the object): start over
+      os.remove(part)
+    elseif err then
+      err.attempts = attempts
+      if err.kind == "expired" and refresh and not refreshed then
+        refreshed = true
+        local fresh, rerr = refresh()
+        if not fresh then return nil, rerr end
+        url = fresh
+      elseif not err.retryable or attempts > c._max_retries then
+        if err.kind == "cancelled" then os.remove(part) end
+        return nil, err
+      end
+    else
+      local size = file_size(part)
+      if r.total and size ~= r.total then
+        if attempts > c._max_retries then
+          return nil, errors.new{ kind = "network", operation = op, attempts = attempts, retryable = true,
+            message = ("got %d of %d bytes; call again to resume"):format(size or 0, r.total) }
+        end
+      elseif etag_mismatch(r) then
+        os.remove(part)
+        return nil, errors.new{ kind = "integrity", operation = op, status = r.status,
+          message = ("the downloaded bytes have MD5 %s, the server's ETag is %s"):format(r.md5, r.etag) }
+      else
+        local ok, rerr = os.rename(part, path)
+        if not ok then
+          return nil, errors.new{ kind = "internal", operation = op, message = tostring(rerr) }
+        end
+        return path, r
+      end
+    end
+  end
+end
+
+--- Checks a download destination: raises for a directory, or for an existing
+-- file unless overwrite.
+function transfer.check_destination(fname, path, overwrite)
+  local f = io.open(path, "rb")
+  if f then
+    local ok, _, code = f:read(1)
+    f:close()
+    if ok == nil and code == 21 then
+      error(("%s: bad argument 'path' (%s is a directory)"):format(fname, path), 0)
+    end
+    if not overwrite then
+      error(("%s: bad argument 'path' (%s exists; pass overwrite = true to replace it)"):format(
+        fname, path), 0)
+    end
+  end
+  local dir = path:match("^(.*)/[^/]*$")
+  if dir and dir ~= "" then
+    local d = io.open(dir, "rb")
+    if not d then error(("%s: bad argument 'path' (folder %s does not exist)"):format(fname, dir), 0) end
+    d:close()
+  end
+end
+
+return transfer
