@@ -67,5 +67,12 @@ lint:
 bench: deps lua5.4
 	sh scripts/bench.sh
 
+# examples/embed/host.c: a C host embedding Lua 5.4 that drives ugc:step
+examples: $(BUILD)/examples/host
+$(BUILD)/examples/host: examples/embed/host.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c99 $(WARN) $(CFLAGS) $(INC_lua5.4) -o $@ examples/embed/host.c \
+	  $(shell $(PKG) --libs lua5.4 2>/dev/null || echo -llua5.4) -lm
+
 clean:
 	rm -rf $(BUILD)

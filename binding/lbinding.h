@@ -27,8 +27,28 @@ UGC_HIDDEN int ugc_l_json_encode(lua_State *L);
 UGC_HIDDEN int ugc_l_json_decode(lua_State *L);
 UGC_HIDDEN int ugc_l_array(lua_State *L);
 
-UGC_HIDDEN int ugc_session_open(lua_State *L); /* registers the session type */
+/* lsession.c: the session userdata */
+#define UGC_SESSION_MT "moveugc.session"
+struct ugc_session;
+struct ugc_result;
+struct ugc_xfer_result;
+typedef struct ugc_lsession {
+  struct ugc_session *s;
+  ugc_buf req; /* the request body, reused from call to call */
+} ugc_lsession;
+
+UGC_HIDDEN int ugc_session_open(lua_State *L); /* registers the session and request types */
 UGC_HIDDEN int ugc_l_session_new(lua_State *L);
+UGC_HIDDEN ugc_lsession *ugc_check_session(lua_State *L, int idx);
+UGC_HIDDEN void ugc_build_body(lua_State *L, ugc_lsession *ls);
+UGC_HIDDEN int ugc_push_post_result(lua_State *L, const struct ugc_result *r, int keys);
+UGC_HIDDEN int ugc_push_xfer_result(lua_State *L, const struct ugc_xfer_result *r);
+
+/* lreq.c: requests in flight (non-blocking mode) */
+UGC_HIDDEN int ugc_req_open(lua_State *L);
+UGC_HIDDEN int ugc_l_req_post(lua_State *L);
+UGC_HIDDEN int ugc_l_req_upload(lua_State *L);
+UGC_HIDDEN int ugc_l_req_download(lua_State *L);
 
 UGC_HIDDEN int ugc_l_webhook_sign(lua_State *L);   /* lwebhook.c */
 UGC_HIDDEN int ugc_l_webhook_verify(lua_State *L);

@@ -1,23 +1,18 @@
-/* The session userdata: a Lua face on core/ugc_session. */
+/* The session userdata: a Lua face on core/ugc_session (blocking calls and
+ * the step loop). Requests in flight are userdata of their own: lreq.c. */
 #include <string.h>
 
 #include "../core/ugc_session.h"
 #include "../core/ugc_transfer.h"
 #include "lbinding.h"
 
-#define UGC_SESSION_MT "moveugc.session"
-
-typedef struct ugc_lsession {
-  ugc_session *s;
-  ugc_xfer *x;    /* transfers to presigned URLs, created on first use */
-  ugc_buf req;    /* the request body, reused from call to call */
-} ugc_lsession;
-
-static ugc_lsession *ugc_check_session(lua_State *L, int idx) {
+ugc_lsession *ugc_check_session(lua_State *L, int idx) {
   ugc_lsession *ls = luaL_checkudata(L, idx, UGC_SESSION_MT);
   if (!ls->s) luaL_error(L, "moveugc: the client is closed");
   return ls;
 }
+
+/* ==== creation ========================================================= */
 
 static const char *ugc_opt_string(lua_State *L, int t, const char *name, int required) {
   const char *v;
@@ -63,38 +58,33 @@ int ugc_l_session_new(lua_State *L) {
   /* a valid empty object first, so a failure below leaves nothing dangling */
   ls = lua_newuserdata(L, sizeof *ls);
   ls->s = NULL;
-  ls->x = NULL;
   ugc_buf_init(&ls->req, 0);
   luaL_getmetatable(L, UGC_SESSION_MT);
   lua_setmetatable(L, -2);
   ls->s = ugc_session_new(&cfg, err, sizeof err);
   if (!ls->s) return luaL_error(L, "moveugc: cannot create a session: %s", err);
-  /* the transfer object copies what it keeps; the key is never given to it */
-  cfg.api_key = NULL;
-  ls->x = ugc_xfer_new(&cfg, err, sizeof err);
-  if (!ls->x) return luaL_error(L, "moveugc: cannot create a session: %s", err);
+  ugc_session_set_transfer_limit(ls->s, (int)ugc_opt_number(L, 1, "max_transfers", 4));
   return 1;
 }
 
 static int ugc_l_session_close(lua_State *L) {
   ugc_lsession *ls = luaL_checkudata(L, 1, UGC_SESSION_MT);
   if (ls->s) {
-    ugc_session_free(ls->s);
+    ugc_session_free(ls->s); /* requests held by Lua are cancelled and detached */
     ls->s = NULL;
-  }
-  if (ls->x) {
-    ugc_xfer_free(ls->x);
-    ls->x = NULL;
   }
   ugc_buf_free(&ls->req);
   return 0;
 }
+
+/* ==== results ========================================================== */
 
 static const char *ugc_kind_name(ugc_error e) {
   switch (e) {
     case UGC_E_TIMEOUT: return "timeout";
     case UGC_E_TLS: return "tls";
     case UGC_E_TOO_LARGE: return "protocol";
+    case UGC_E_CANCELLED: return "cancelled";
     case UGC_E_NOMEM:
     case UGC_E_INTERNAL: return "internal";
     default: return "network";
@@ -112,101 +102,48 @@ static void ugc_push_snippet(lua_State *L, const char *s, size_t n) {
   lua_pushlstring(L, out, n);
 }
 
-static void ugc_build_body(lua_State *L, ugc_lsession *ls) {
-  size_t qn, on;
-  const char *q = luaL_checklstring(L, 2, &qn), *op = luaL_optlstring(L, 4, NULL, &on), *err;
-  ugc_buf *b = &ls->req;
-  int fail;
-  ugc_buf_reset(b);
-  fail = ugc_buf_puts(b, "{\"query\":") || ugc_buf_json_string(b, q, qn);
-  if (!fail && op) fail = ugc_buf_puts(b, ",\"operationName\":") || ugc_buf_json_string(b, op, on);
-  if (!fail && !lua_isnil(L, 3)) {
-    luaL_checktype(L, 3, LUA_TTABLE);
-    fail = ugc_buf_puts(b, ",\"variables\":");
-    if (!fail && (err = ugc_json_encode(L, 3, b)) != NULL)
-      luaL_error(L, "moveugc: cannot encode the variables: %s", err);
-  }
-  if (fail || ugc_buf_putc(b, '}')) luaL_error(L, "moveugc: out of memory");
-}
-
-/* session:post(query, variables, operation_name, is_mutation, snake)
- * -> status, doc, request_id, attempts, ms, retry_after, problem, snippet
+/* -> status, doc, request_id, attempts, ms, retry_after, problem, snippet
  * -> nil, kind, message, attempts, ms, reached, status, request_id */
-static int ugc_l_session_post(lua_State *L) {
-  ugc_lsession *ls = ugc_check_session(L, 1);
-  int mutation = lua_toboolean(L, 5), keys = lua_toboolean(L, 6) ? UGC_KEYS_SNAKE : UGC_KEYS_RAW;
-  ugc_result r;
-  ugc_build_body(L, ls);
-  ugc_session_post(ls->s, ls->req.data, ls->req.len, mutation, &r);
-  if (ls->req.cap > 1024 * 1024) ugc_buf_shrink(&ls->req, 64 * 1024);
-  if (r.error != UGC_OK) {
+int ugc_push_post_result(lua_State *L, const ugc_result *r, int keys) {
+  if (r->error != UGC_OK) {
     lua_pushnil(L);
-    lua_pushstring(L, ugc_kind_name(r.error));
-    lua_pushstring(L, r.message);
-    lua_pushinteger(L, r.attempts);
-    lua_pushnumber(L, r.elapsed_ms);
-    lua_pushboolean(L, r.reach != UGC_REACH_NONE);
-    lua_pushinteger(L, r.status);
-    lua_pushstring(L, r.request_id);
+    lua_pushstring(L, ugc_kind_name(r->error));
+    lua_pushstring(L, r->message);
+    lua_pushinteger(L, r->attempts);
+    lua_pushnumber(L, r->elapsed_ms);
+    lua_pushboolean(L, r->reach != UGC_REACH_NONE);
+    lua_pushinteger(L, r->status);
+    lua_pushstring(L, r->request_id);
     return 8;
   }
-  lua_pushinteger(L, r.status);
-  if (r.body_len == 0) {
+  lua_pushinteger(L, r->status);
+  if (r->body_len == 0) {
     lua_pushnil(L);
     lua_pushliteral(L, "empty response body");
-  } else if (ugc_json_decode(L, r.body, r.body_len, keys)) {
+  } else if (ugc_json_decode(L, r->body, r->body_len, keys)) {
     lua_pushnil(L); /* no problem */
   } else {
     lua_pushnil(L);
     lua_insert(L, -2); /* doc = nil, problem = decoder's message */
   }
   /* stack: status, doc, problem */
-  lua_pushstring(L, r.request_id);
-  lua_pushinteger(L, r.attempts);
-  lua_pushnumber(L, r.elapsed_ms);
-  if (r.retry_after_s >= 0) lua_pushnumber(L, r.retry_after_s);
+  lua_pushstring(L, r->request_id);
+  lua_pushinteger(L, r->attempts);
+  lua_pushnumber(L, r->elapsed_ms);
+  if (r->retry_after_s >= 0) lua_pushnumber(L, r->retry_after_s);
   else lua_pushnil(L);
   lua_pushvalue(L, -5); /* move problem after retry_after */
   lua_remove(L, -6);
   if (lua_isnil(L, -1)) lua_pushnil(L);
-  else ugc_push_snippet(L, r.body, r.body_len);
+  else ugc_push_snippet(L, r->body, r->body_len);
   return 8;
 }
 
-/* ==== transfers ======================================================== */
-
-typedef struct ugc_lprogress {
-  lua_State *L;
-  int fn;     /* stack index of the Lua progress function, 0 for none */
-  int failed; /* the function raised: its error is on top of the stack */
-} ugc_lprogress;
-
-/* Called by the transfer loop between curl steps, never from inside libcurl:
- * a Lua error is caught here and re-raised once the transfer has stopped. */
-static int ugc_call_progress(void *ud, int64_t done, int64_t total) {
-  ugc_lprogress *p = ud;
-  lua_State *L = p->L;
-  lua_pushvalue(L, p->fn);
-  lua_pushnumber(L, (lua_Number)done);
-  if (total >= 0) lua_pushnumber(L, (lua_Number)total);
-  else lua_pushnil(L);
-  if (lua_pcall(L, 2, 1, 0) != 0) {
-    p->failed = 1;
-    return 1;
-  }
-  if (lua_toboolean(L, -1) == 0 && !lua_isnil(L, -1)) { /* returning false stops it */
-    lua_pop(L, 1);
-    return 1;
-  }
-  lua_pop(L, 1);
-  return 0;
-}
-
 static void ugc_set_int(lua_State *L, const char *k, int64_t v) {
-  lua_pushnumber(L, (lua_Number)v);
 #if LUA_VERSION_NUM >= 503
-  lua_pop(L, 1);
   lua_pushinteger(L, (lua_Integer)v);
+#else
+  lua_pushnumber(L, (lua_Number)v);
 #endif
   lua_setfield(L, -2, k);
 }
@@ -217,7 +154,7 @@ static void ugc_set_str(lua_State *L, const char *k, const char *v) {
   lua_setfield(L, -2, k);
 }
 
-static int ugc_push_xfer_result(lua_State *L, const ugc_xfer_result *r) {
+int ugc_push_xfer_result(lua_State *L, const ugc_xfer_result *r) {
   lua_createtable(L, 0, 12);
   ugc_set_int(L, "status", r->status);
   ugc_set_int(L, "bytes", r->bytes);
@@ -239,8 +176,67 @@ static int ugc_push_xfer_result(lua_State *L, const ugc_xfer_result *r) {
   return 1;
 }
 
-/* session:upload(url, path, progress?) / session:download(url, part, progress?)
- * -> a result table; a progress function that raises is re-raised here. */
+/* Encodes {"query":..,"operationName":..,"variables":..} into the session's
+ * reusable buffer from the arguments at 2 (query), 3 (variables), 4 (name). */
+void ugc_build_body(lua_State *L, ugc_lsession *ls) {
+  size_t qn, on;
+  const char *q = luaL_checklstring(L, 2, &qn), *op = luaL_optlstring(L, 4, NULL, &on), *err;
+  ugc_buf *b = &ls->req;
+  int fail;
+  ugc_buf_reset(b);
+  fail = ugc_buf_puts(b, "{\"query\":") || ugc_buf_json_string(b, q, qn);
+  if (!fail && op) fail = ugc_buf_puts(b, ",\"operationName\":") || ugc_buf_json_string(b, op, on);
+  if (!fail && !lua_isnil(L, 3)) {
+    luaL_checktype(L, 3, LUA_TTABLE);
+    fail = ugc_buf_puts(b, ",\"variables\":");
+    if (!fail && (err = ugc_json_encode(L, 3, b)) != NULL)
+      luaL_error(L, "moveugc: cannot encode the variables: %s", err);
+  }
+  if (fail || ugc_buf_putc(b, '}')) luaL_error(L, "moveugc: out of memory");
+}
+
+/* ==== blocking calls =================================================== */
+
+/* session:post(query, variables, operation_name, is_mutation, snake) */
+static int ugc_l_session_post(lua_State *L) {
+  ugc_lsession *ls = ugc_check_session(L, 1);
+  int mutation = lua_toboolean(L, 5), keys = lua_toboolean(L, 6) ? UGC_KEYS_SNAKE : UGC_KEYS_RAW;
+  ugc_result r;
+  ugc_build_body(L, ls);
+  ugc_session_post(ls->s, ls->req.data, ls->req.len, mutation, &r);
+  if (ls->req.cap > 1024 * 1024) ugc_buf_shrink(&ls->req, 64 * 1024);
+  return ugc_push_post_result(L, &r, keys);
+}
+
+typedef struct ugc_lprogress {
+  lua_State *L;
+  int fn;     /* stack index of the Lua progress function, 0 for none */
+  int failed; /* the function raised: its error is on top of the stack */
+} ugc_lprogress;
+
+/* Called between session steps, never from inside libcurl: a Lua error is
+ * caught here and re-raised once the transfer has stopped. Returning false
+ * from the function stops the transfer (kind "cancelled"). */
+static int ugc_call_progress(void *ud, int64_t done, int64_t total) {
+  ugc_lprogress *p = ud;
+  lua_State *L = p->L;
+  lua_pushvalue(L, p->fn);
+  lua_pushnumber(L, (lua_Number)done);
+  if (total >= 0) lua_pushnumber(L, (lua_Number)total);
+  else lua_pushnil(L);
+  if (lua_pcall(L, 2, 1, 0) != 0) {
+    p->failed = 1;
+    return 1;
+  }
+  if (lua_toboolean(L, -1) == 0 && !lua_isnil(L, -1)) {
+    lua_pop(L, 1);
+    return 1;
+  }
+  lua_pop(L, 1);
+  return 0;
+}
+
+/* session:upload(url, path, progress?) / session:download(url, part, progress?) */
 static int ugc_l_session_transfer(lua_State *L, int upload) {
   ugc_lsession *ls = ugc_check_session(L, 1);
   const char *url = luaL_checkstring(L, 2), *path = luaL_checkstring(L, 3);
@@ -254,14 +250,57 @@ static int ugc_l_session_transfer(lua_State *L, int upload) {
     p.fn = 4;
   }
   lua_settop(L, 4);
-  if (upload) ugc_xfer_upload(ls->x, url, path, p.fn ? ugc_call_progress : NULL, &p, &r);
-  else ugc_xfer_download(ls->x, url, path, p.fn ? ugc_call_progress : NULL, &p, &r);
+  if (upload) ugc_xfer_upload(ls->s, url, path, p.fn ? ugc_call_progress : NULL, &p, &r);
+  else ugc_xfer_download(ls->s, url, path, p.fn ? ugc_call_progress : NULL, &p, &r);
   if (p.failed) return lua_error(L);
   return ugc_push_xfer_result(L, &r);
 }
 
 static int ugc_l_session_upload(lua_State *L) { return ugc_l_session_transfer(L, 1); }
 static int ugc_l_session_download(lua_State *L) { return ugc_l_session_transfer(L, 0); }
+
+/* ==== the step loop ==================================================== */
+
+/* session:step(timeout_s?) -> requests not done */
+static int ugc_l_session_step(lua_State *L) {
+  ugc_lsession *ls = ugc_check_session(L, 1);
+  lua_Number t = luaL_optnumber(L, 2, 0);
+  lua_pushinteger(L, ugc_session_step(ls->s, t > 0 ? (long)(t * 1000.0 + 0.5) : 0));
+  return 1;
+}
+
+/* session:timeout_ms() -> milliseconds, or nil when nothing runs */
+static int ugc_l_session_timeout_ms(lua_State *L) {
+  ugc_lsession *ls = ugc_check_session(L, 1);
+  long ms = ugc_session_timeout_ms(ls->s);
+  if (ms < 0) lua_pushnil(L);
+  else lua_pushinteger(L, ms);
+  return 1;
+}
+
+/* session:sockets() -> {read fds}, {write fds} */
+static int ugc_l_session_sockets(lua_State *L) {
+  ugc_lsession *ls = ugc_check_session(L, 1);
+  fd_set r, w, x;
+  int maxfd = -1, fd, nr = 0, nw = 0;
+  FD_ZERO(&r);
+  FD_ZERO(&w);
+  FD_ZERO(&x);
+  ugc_session_fdset(ls->s, &r, &w, &x, &maxfd);
+  lua_newtable(L);
+  lua_newtable(L);
+  for (fd = 0; fd <= maxfd; fd++) {
+    if (FD_ISSET(fd, &r)) {
+      lua_pushinteger(L, fd);
+      lua_rawseti(L, -3, ++nr);
+    }
+    if (FD_ISSET(fd, &w)) {
+      lua_pushinteger(L, fd);
+      lua_rawseti(L, -2, ++nw);
+    }
+  }
+  return 2;
+}
 
 static int ugc_l_session_tostring(lua_State *L) {
   ugc_lsession *ls = luaL_checkudata(L, 1, UGC_SESSION_MT);
@@ -273,6 +312,12 @@ int ugc_session_open(lua_State *L) {
   static const luaL_Reg methods[] = {{"post", ugc_l_session_post},
                                      {"upload", ugc_l_session_upload},
                                      {"download", ugc_l_session_download},
+                                     {"post_start", ugc_l_req_post},
+                                     {"upload_start", ugc_l_req_upload},
+                                     {"download_start", ugc_l_req_download},
+                                     {"step", ugc_l_session_step},
+                                     {"timeout_ms", ugc_l_session_timeout_ms},
+                                     {"sockets", ugc_l_session_sockets},
                                      {"close", ugc_l_session_close},
                                      {NULL, NULL}};
   static const luaL_Reg meta[] = {{"__gc", ugc_l_session_close},
@@ -290,5 +335,5 @@ int ugc_session_open(lua_State *L) {
   lua_pushliteral(L, UGC_SESSION_MT);
   lua_setfield(L, -2, "__name");
   lua_pop(L, 1);
-  return 0;
+  return ugc_req_open(L);
 }

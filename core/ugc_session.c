@@ -1,6 +1,4 @@
 #define _POSIX_C_SOURCE 200809L
-#include "ugc_session.h"
-
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdint.h>
@@ -11,39 +9,14 @@
 #include <time.h>
 #include <unistd.h>
 
-struct ugc_session {
-  CURL *curl;
-  struct curl_slist *headers; /* holds the Authorization header: never logged */
-  ugc_config cfg;
-  char *endpoint;
-  char *ca_file;
-  ugc_buf body;
-  uint64_t rng;
-  /* per attempt */
-  long hdr_status;
-  double retry_after_s;
-  char request_id[96];
-  /* mutation body, fed by a read callback that refuses to rewind */
-  const char *send_p;
-  size_t send_len, send_off;
-  char curl_err[CURL_ERROR_SIZE];
-};
+#include "ugc_req.h"
 
 /* ==== small helpers ==================================================== */
 
-static double ugc_now_ms(void) {
+double ugc_now_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
-
-static void ugc_sleep_s(double s) {
-  struct timespec ts;
-  if (s <= 0) return;
-  ts.tv_sec = (time_t)s;
-  ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-  while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-  }
 }
 
 static double ugc_random(ugc_session *s) { /* xorshift64*: jitter, not crypto */
@@ -75,10 +48,10 @@ int ugc_retry_status(long status) {
 }
 
 int ugc_should_retry(int is_mutation, ugc_error err, ugc_reach reach, long status) {
+  if (err == UGC_E_CANCELLED || err == UGC_E_NOMEM || err == UGC_E_INTERNAL) return 0;
   if (is_mutation) {
     /* No idempotency keys: a create that reached the server may have run. */
-    return err != UGC_OK && err != UGC_E_TOO_LARGE && reach == UGC_REACH_NONE &&
-           err != UGC_E_NOMEM && err != UGC_E_INTERNAL;
+    return err != UGC_OK && err != UGC_E_TOO_LARGE && reach == UGC_REACH_NONE;
   }
   if (err == UGC_E_NETWORK || err == UGC_E_TIMEOUT) return 1;
   if (err == UGC_E_TLS) return reach == UGC_REACH_NONE;
@@ -112,11 +85,11 @@ double ugc_parse_retry_after(const char *v, long now_unix) {
   return t > now_unix ? (double)(t - now_unix) : 0;
 }
 
-/* ==== libcurl callbacks: they fill C buffers only ====================== */
+/* ==== post callbacks: they fill C buffers only ========================= */
 
 static size_t ugc_on_body(char *p, size_t size, size_t n, void *ud) {
-  ugc_session *s = ud;
-  if (ugc_buf_append(&s->body, p, size * n) != 0) return 0; /* aborts the transfer */
+  ugc_req *q = ud;
+  if (ugc_buf_append(&q->resp, p, size * n) != 0) return 0; /* aborts the transfer */
   return size * n;
 }
 
@@ -129,27 +102,27 @@ static void ugc_copy_header_value(char *dst, size_t dstlen, const char *v, size_
 }
 
 static size_t ugc_on_header(char *p, size_t size, size_t n, void *ud) {
-  ugc_session *s = ud;
+  ugc_req *q = ud;
   size_t len = size * n;
   if (len > 5 && memcmp(p, "HTTP/", 5) == 0) { /* a new response (after 100, or a retry) */
-    s->retry_after_s = -1;
-    s->request_id[0] = '\0';
+    q->res.retry_after_s = -1;
+    q->res.request_id[0] = '\0';
   } else if (len > 17 && strncasecmp(p, "x-amzn-requestid:", 17) == 0) {
-    ugc_copy_header_value(s->request_id, sizeof s->request_id, p + 17, len - 17);
+    ugc_copy_header_value(q->res.request_id, sizeof q->res.request_id, p + 17, len - 17);
   } else if (len > 12 && strncasecmp(p, "retry-after:", 12) == 0) {
     char v[64];
     ugc_copy_header_value(v, sizeof v, p + 12, len - 12);
-    s->retry_after_s = ugc_parse_retry_after(v, (long)time(NULL));
+    q->res.retry_after_s = ugc_parse_retry_after(v, (long)time(NULL));
   }
   return len;
 }
 
 static size_t ugc_on_read(char *p, size_t size, size_t n, void *ud) {
-  ugc_session *s = ud;
-  size_t want = size * n, left = s->send_len - s->send_off;
+  ugc_req *q = ud;
+  size_t want = size * n, left = q->body_len - q->send_off;
   if (want > left) want = left;
-  memcpy(p, s->send_p + s->send_off, want);
-  s->send_off += want;
+  memcpy(p, q->body + q->send_off, want);
+  q->send_off += want;
   return want;
 }
 
@@ -157,8 +130,8 @@ static size_t ugc_on_read(char *p, size_t size, size_t n, void *ud) {
  * response byte arrived. For a mutation whose body already went out that
  * would run it twice, so rewinding is refused once a byte has been read. */
 static int ugc_on_seek(void *ud, curl_off_t offset, int origin) {
-  ugc_session *s = ud;
-  if (origin != SEEK_SET || offset != 0 || s->send_off != 0) return CURL_SEEKFUNC_FAIL;
+  ugc_req *q = ud;
+  if (origin != SEEK_SET || offset != 0 || q->send_off != 0) return CURL_SEEKFUNC_FAIL;
   return CURL_SEEKFUNC_OK;
 }
 
@@ -204,35 +177,6 @@ fail:
   return NULL;
 }
 
-static int ugc_session_setup(ugc_session *s) {
-  CURL *c = s->curl;
-  int rc = 0;
-  rc |= curl_easy_setopt(c, CURLOPT_URL, s->endpoint);
-  rc |= curl_easy_setopt(c, CURLOPT_HTTPHEADER, s->headers);
-  rc |= curl_easy_setopt(c, CURLOPT_USERAGENT, s->cfg.user_agent);
-  rc |= curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-  rc |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  rc |= curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-  rc |= curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
-  rc |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, s->cfg.connect_timeout_ms);
-  rc |= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, s->cfg.timeout_ms);
-  rc |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, s->curl_err);
-  rc |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, ugc_on_body);
-  rc |= curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
-  rc |= curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, ugc_on_header);
-  rc |= curl_easy_setopt(c, CURLOPT_HEADERDATA, s);
-  rc |= curl_easy_setopt(c, CURLOPT_READDATA, s);
-  rc |= curl_easy_setopt(c, CURLOPT_SEEKDATA, s);
-  rc |= curl_easy_setopt(c, CURLOPT_POST, 1L);
-#if LIBCURL_VERSION_NUM >= 0x072f00
-  /* HTTP/2 over TLS when the server offers it, HTTP/1.1 otherwise; a build
-   * without nghttp2 refuses the option, which is fine. */
-  curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-#endif
-  if (s->ca_file) rc |= curl_easy_setopt(c, CURLOPT_CAINFO, s->ca_file);
-  return rc;
-}
-
 ugc_session *ugc_session_new(const ugc_config *cfg, char *err, size_t errlen) {
   ugc_session *s;
   if (!cfg->endpoint || !cfg->api_key || !cfg->user_agent) {
@@ -249,25 +193,25 @@ ugc_session *ugc_session_new(const ugc_config *cfg, char *err, size_t errlen) {
     return NULL;
   }
   s->cfg = *cfg;
-  ugc_buf_init(&s->body, cfg->max_body);
+  s->transfer_limit = UGC_DEFAULT_TRANSFER_LIMIT;
+  ugc_buf_init(&s->last, 0);
   s->rng = (uint64_t)time(NULL) ^ ((uint64_t)(uintptr_t)s << 16) ^ (uint64_t)getpid();
   if (!s->rng) s->rng = 0x9e3779b97f4a7c15ULL;
   s->endpoint = ugc_strdup(cfg->endpoint);
   s->ca_file = ugc_strdup(cfg->ca_file);
-  s->cfg.user_agent = ugc_strdup(cfg->user_agent);
+  s->user_agent = ugc_strdup(cfg->user_agent);
   s->cfg.endpoint = s->endpoint;
   s->cfg.ca_file = s->ca_file;
+  s->cfg.user_agent = s->user_agent;
   s->cfg.api_key = NULL; /* kept only inside the header list */
-  s->headers = ugc_build_headers(cfg->api_key);
-  s->curl = curl_easy_init();
-  if (!s->endpoint || !s->cfg.user_agent || (cfg->ca_file && !s->ca_file) || !s->headers ||
-      !s->curl) {
+  s->headers = cfg->api_key[0] ? ugc_build_headers(cfg->api_key) : NULL;
+  s->multi = curl_multi_init();
+  /* many tasks at once must not mean many connections: libcurl queues what
+   * exceeds this and reuses the connections it has */
+  if (s->multi) curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 8L);
+  if (!s->endpoint || !s->user_agent || (cfg->ca_file && !s->ca_file) ||
+      (cfg->api_key[0] && !s->headers) || !s->multi) {
     snprintf(err, errlen, "out of memory");
-    ugc_session_free(s);
-    return NULL;
-  }
-  if (ugc_session_setup(s) != 0) {
-    snprintf(err, errlen, "libcurl rejected an option");
     ugc_session_free(s);
     return NULL;
   }
@@ -275,20 +219,176 @@ ugc_session *ugc_session_new(const ugc_config *cfg, char *err, size_t errlen) {
 }
 
 void ugc_session_free(ugc_session *s) {
+  int i;
   if (!s) return;
-  if (s->curl) curl_easy_cleanup(s->curl);
+  while (s->live) {
+    ugc_req *q = s->live;
+    if (q->handle_owned) {
+      ugc_req_cancel(q); /* releases its curl handle and file */
+      s->live = q->next;
+      q->prev = q->next = NULL;
+      q->s = NULL;       /* the handle frees it later */
+    } else {
+      ugc_req_free(q);
+    }
+  }
+  for (i = 0; i < s->npool; i++) curl_easy_cleanup(s->pool[i]);
+  if (s->multi) curl_multi_cleanup(s->multi);
   curl_slist_free_all(s->headers);
-  ugc_buf_free(&s->body);
+  ugc_buf_free(&s->last);
   free(s->endpoint);
   free(s->ca_file);
-  free((char *)s->cfg.user_agent);
+  free(s->user_agent);
   free(s);
 }
 
-/* ==== one attempt ====================================================== */
+void ugc_session_set_transfer_limit(ugc_session *s, int n) { s->transfer_limit = n > 0 ? n : 1; }
 
-static ugc_error ugc_classify(CURLcode rc, ugc_reach *reach) {
+int ugc_session_live(const ugc_session *s) {
+  int n = 0;
+  const ugc_req *q;
+  for (q = s->live; q; q = q->next)
+    if (q->state != UGC_RS_DONE) n++;
+  return n;
+}
+
+/* Easy handles are pooled: creating one per call costs more than the call. */
+CURL *ugc_easy_take(ugc_session *s) {
+  CURL *e = s->npool ? s->pool[--s->npool] : curl_easy_init();
+  if (e) curl_easy_reset(e);
+  return e;
+}
+
+void ugc_easy_give(ugc_session *s, CURL *e) {
+  if (!e) return;
+  if (s && s->npool < UGC_EASY_POOL) s->pool[s->npool++] = e;
+  else curl_easy_cleanup(e);
+}
+
+void ugc_req_link(ugc_session *s, ugc_req *q) {
+  q->s = s;
+  q->next = s->live;
+  if (s->live) s->live->prev = q;
+  s->live = q;
+}
+
+static void ugc_req_unlink(ugc_req *q) {
+  if (!q->s) return;
+  if (q->prev) q->prev->next = q->next;
+  else q->s->live = q->next;
+  if (q->next) q->next->prev = q->prev;
+  q->prev = q->next = NULL;
+}
+
+int ugc_req_run(ugc_req *q) {
+  if (curl_multi_add_handle(q->s->multi, q->easy) != CURLM_OK) return -1;
+  q->state = UGC_RS_RUNNING;
+  if (q->kind != UGC_REQ_POST) q->s->transfers_running++;
+  return 0;
+}
+
+static void ugc_req_stop(ugc_req *q) { /* out of the multi handle, if in it */
+  if (q->state == UGC_RS_RUNNING && q->s) {
+    curl_multi_remove_handle(q->s->multi, q->easy);
+    if (q->kind != UGC_REQ_POST) q->s->transfers_running--;
+  }
+}
+
+/* ==== posts ============================================================ */
+
+static int ugc_post_setup(ugc_req *q) {
+  ugc_session *s = q->s;
+  CURL *c = q->easy;
+  int rc = 0;
+  rc |= curl_easy_setopt(c, CURLOPT_URL, s->endpoint);
+  rc |= curl_easy_setopt(c, CURLOPT_HTTPHEADER, s->headers);
+  rc |= curl_easy_setopt(c, CURLOPT_USERAGENT, s->user_agent);
+  rc |= curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+  rc |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  rc |= curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+  rc |= curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+  rc |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, s->cfg.connect_timeout_ms);
+  rc |= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, s->cfg.timeout_ms);
+  rc |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, q->curl_err);
+  rc |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, ugc_on_body);
+  rc |= curl_easy_setopt(c, CURLOPT_WRITEDATA, q);
+  rc |= curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, ugc_on_header);
+  rc |= curl_easy_setopt(c, CURLOPT_HEADERDATA, q);
+  rc |= curl_easy_setopt(c, CURLOPT_PRIVATE, (void *)q);
+  rc |= curl_easy_setopt(c, CURLOPT_POST, 1L);
+  rc |= curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->body_len);
+  if (q->mutation) {
+    rc |= curl_easy_setopt(c, CURLOPT_READFUNCTION, ugc_on_read);
+    rc |= curl_easy_setopt(c, CURLOPT_READDATA, q);
+    rc |= curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, ugc_on_seek);
+    rc |= curl_easy_setopt(c, CURLOPT_SEEKDATA, q);
+  } else {
+    rc |= curl_easy_setopt(c, CURLOPT_POSTFIELDS, q->body);
+  }
+#if LIBCURL_VERSION_NUM >= 0x072f00
+  /* HTTP/2 over TLS when the server offers it, HTTP/1.1 otherwise; a build
+   * without nghttp2 refuses the option, which is fine. */
+  curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+#endif
+  if (s->ca_file) rc |= curl_easy_setopt(c, CURLOPT_CAINFO, s->ca_file);
+  return rc;
+}
+
+/* (Re)starts an attempt: fresh buffers, then into the multi handle. */
+static void ugc_post_attempt(ugc_req *q) {
+  ugc_buf_reset(&q->resp);
+  q->send_off = 0;
+  q->curl_err[0] = '\0';
+  q->res.retry_after_s = -1;
+  q->res.request_id[0] = '\0';
+  q->res.attempts++;
+  if (ugc_req_run(q) != 0) {
+    q->res.error = UGC_E_INTERNAL;
+    snprintf(q->res.message, sizeof q->res.message, "could not start the request");
+    q->state = UGC_RS_DONE;
+  }
+}
+
+static ugc_req *ugc_post_new(ugc_session *s, const char *body, size_t len, int mutation,
+                             int borrow) {
+  ugc_req *q = calloc(1, sizeof *q);
+  if (!q) return NULL;
+  q->kind = UGC_REQ_POST;
+  q->mutation = mutation;
+  q->body_len = len;
+  q->body_borrowed = borrow;
+  q->body = borrow ? (char *)body : malloc(len + 1);
+  ugc_buf_init(&q->resp, s->cfg.max_body);
+  q->easy = ugc_easy_take(s);
+  if (!q->body || !q->easy) {
+    if (!borrow) free(q->body);
+    ugc_easy_give(s, q->easy);
+    free(q);
+    return NULL;
+  }
+  if (!borrow) {
+    memcpy(q->body, body, len);
+    q->body[len] = '\0';
+  }
+  ugc_req_link(s, q);
+  q->start_ms = ugc_now_ms();
+  if (ugc_post_setup(q) != 0) {
+    q->res.error = UGC_E_INTERNAL;
+    snprintf(q->res.message, sizeof q->res.message, "libcurl rejected an option");
+    q->state = UGC_RS_DONE;
+    return q;
+  }
+  ugc_post_attempt(q);
+  return q;
+}
+
+ugc_req *ugc_post_start(ugc_session *s, const char *body, size_t len, int is_mutation) {
+  return ugc_post_new(s, body, len, is_mutation, 0);
+}
+
+static ugc_error ugc_classify(CURLcode rc, ugc_reach *reach, int *permanent) {
   *reach = UGC_REACH_MAYBE;
+  *permanent = 0;
   switch (rc) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
@@ -305,96 +405,212 @@ static ugc_error ugc_classify(CURLcode rc, ugc_reach *reach) {
     case CURLE_SSL_ISSUER_ERROR:
     case CURLE_SSL_CRL_BADFILE:
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-      *reach = UGC_REACH_NONE; /* but permanent: see ugc_should_retry */
+      *reach = UGC_REACH_NONE;
+      *permanent = 1; /* a wrong certificate stays wrong */
       return UGC_E_TLS;
     case CURLE_OPERATION_TIMEDOUT:
       return UGC_E_TIMEOUT;
     case CURLE_OUT_OF_MEMORY:
+      *permanent = 1;
       return UGC_E_NOMEM;
     default:
       return UGC_E_NETWORK;
   }
 }
 
-static int ugc_tls_permanent(CURLcode rc) {
-  return rc != CURLE_SSL_CONNECT_ERROR && rc != CURLE_OK;
-}
-
-static ugc_error ugc_attempt(ugc_session *s, const char *body, size_t len, int is_mutation,
-                             ugc_result *r, int *permanent) {
-  CURLcode rc;
+/* An attempt ended: record it, then retry after a backoff or finish. */
+static void ugc_post_finished(ugc_req *q, CURLcode rc) {
+  ugc_session *s = q->s;
+  ugc_result *r = &q->res;
+  int permanent = 0;
   curl_off_t pretransfer = 0;
-  ugc_buf_reset(&s->body);
-  s->retry_after_s = -1;
-  s->request_id[0] = '\0';
-  s->curl_err[0] = '\0';
-  *permanent = 0;
-  if (is_mutation) {
-    s->send_p = body;
-    s->send_len = len;
-    s->send_off = 0;
-    curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, (char *)NULL);
-    curl_easy_setopt(s->curl, CURLOPT_READFUNCTION, ugc_on_read);
-    curl_easy_setopt(s->curl, CURLOPT_SEEKFUNCTION, ugc_on_seek);
-  } else {
-    curl_easy_setopt(s->curl, CURLOPT_READFUNCTION, (curl_read_callback)NULL);
-    curl_easy_setopt(s->curl, CURLOPT_SEEKFUNCTION, (curl_seek_callback)NULL);
-    curl_easy_setopt(s->curl, CURLOPT_POSTFIELDS, body);
-  }
-  curl_easy_setopt(s->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-  rc = curl_easy_perform(s->curl);
   r->status = 0;
-  curl_easy_getinfo(s->curl, CURLINFO_RESPONSE_CODE, &r->status);
-  r->retry_after_s = s->retry_after_s;
-  memcpy(r->request_id, s->request_id, sizeof r->request_id);
-  r->body = s->body.data ? s->body.data : "";
-  r->body_len = s->body.len;
+  curl_easy_getinfo(q->easy, CURLINFO_RESPONSE_CODE, &r->status);
+  r->reach = UGC_REACH_MAYBE;
+  r->message[0] = '\0';
   if (rc == CURLE_OK) {
-    r->reach = UGC_REACH_MAYBE;
-    r->message[0] = '\0';
-    return UGC_OK;
-  }
-  if (rc == CURLE_WRITE_ERROR && s->body.overflow) {
+    r->error = UGC_OK;
+  } else if (rc == CURLE_WRITE_ERROR && q->resp.overflow) {
+    r->error = UGC_E_TOO_LARGE;
+    permanent = 1;
     snprintf(r->message, sizeof r->message, "response body is larger than the %zu-byte limit",
              s->cfg.max_body);
-    r->reach = UGC_REACH_MAYBE;
-    *permanent = 1;
-    return UGC_E_TOO_LARGE;
-  }
-  r->error = ugc_classify(rc, &r->reach);
-  if (r->error == UGC_E_TLS && ugc_tls_permanent(rc)) *permanent = 1;
-  /* nothing left the machine if the transfer never got past connecting */
-  curl_easy_getinfo(s->curl, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
-  if (pretransfer == 0 && rc != CURLE_SEND_FAIL_REWIND) r->reach = UGC_REACH_NONE;
-  if (rc == CURLE_SEND_FAIL_REWIND) {
-    snprintf(r->message, sizeof r->message,
-             "connection lost after the request was sent; not retried because the "
-             "operation may already have been applied");
   } else {
-    snprintf(r->message, sizeof r->message, "%s", s->curl_err[0] ? s->curl_err
-                                                                 : curl_easy_strerror(rc));
+    r->error = ugc_classify(rc, &r->reach, &permanent);
+    /* nothing left the machine if the transfer never got past connecting */
+    curl_easy_getinfo(q->easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
+    if (pretransfer == 0 && rc != CURLE_SEND_FAIL_REWIND) r->reach = UGC_REACH_NONE;
+    if (rc == CURLE_SEND_FAIL_REWIND) {
+      snprintf(r->message, sizeof r->message,
+               "connection lost after the request was sent; not retried because the "
+               "operation may already have been applied");
+    } else {
+      snprintf(r->message, sizeof r->message, "%s",
+               q->curl_err[0] ? q->curl_err : curl_easy_strerror(rc));
+    }
   }
-  return r->error;
+  if (!permanent && r->attempts <= s->cfg.max_retries &&
+      ugc_should_retry(q->mutation, r->error, r->reach, r->status) &&
+      r->retry_after_s <= s->cfg.retry_after_max_s) {
+    double wait = ugc_backoff_s(&s->cfg, r->attempts, r->retry_after_s, ugc_random(s));
+    q->state = UGC_RS_BACKOFF;
+    q->wake_ms = ugc_now_ms() + wait * 1000.0;
+    return;
+  }
+  q->state = UGC_RS_DONE;
+  r->body = q->resp.data ? q->resp.data : "";
+  r->body_len = q->resp.len;
+  r->elapsed_ms = ugc_now_ms() - q->start_ms;
 }
+
+/* ==== the step loop ==================================================== */
+
+static void ugc_collect(ugc_session *s) {
+  CURLMsg *msg;
+  int left;
+  while ((msg = curl_multi_info_read(s->multi, &left))) {
+    ugc_req *q = NULL;
+    if (msg->msg != CURLMSG_DONE) continue;
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&q);
+    if (!q) continue;
+    {
+      CURLcode rc = msg->data.result;
+      ugc_req_stop(q); /* msg is invalid after this */
+      if (q->kind == UGC_REQ_POST) ugc_post_finished(q, rc);
+      else ugc_transfer_finished(q, rc);
+    }
+  }
+}
+
+static void ugc_wake(ugc_session *s, double now) {
+  ugc_req *q;
+  for (q = s->live; q; q = q->next) {
+    if (q->state == UGC_RS_BACKOFF && now >= q->wake_ms) ugc_post_attempt(q);
+  }
+  for (q = s->live; q && s->transfers_running < s->transfer_limit; q = q->next) {
+    if (q->state == UGC_RS_QUEUED && ugc_req_run(q) != 0) {
+      q->xres.error = UGC_E_INTERNAL;
+      q->state = UGC_RS_DONE;
+    }
+  }
+}
+
+/* Milliseconds until the next backoff timer, or -1. */
+static long ugc_next_timer(ugc_session *s, double now) {
+  ugc_req *q;
+  double best = -1;
+  for (q = s->live; q; q = q->next) {
+    if (q->state == UGC_RS_BACKOFF) {
+      double d = q->wake_ms - now;
+      if (d < 0) d = 0;
+      if (best < 0 || d < best) best = d;
+    }
+  }
+  return best < 0 ? -1 : (long)(best + 1);
+}
+
+long ugc_session_timeout_ms(ugc_session *s) {
+  long curl_ms = -1, timer = ugc_next_timer(s, ugc_now_ms());
+  int running = 0;
+  ugc_req *q;
+  for (q = s->live; q; q = q->next) running |= q->state == UGC_RS_RUNNING;
+  if (running) curl_multi_timeout(s->multi, &curl_ms);
+  if (curl_ms < 0) return timer;
+  if (timer < 0) return curl_ms;
+  return curl_ms < timer ? curl_ms : timer;
+}
+
+int ugc_session_fdset(ugc_session *s, fd_set *r, fd_set *w, fd_set *x, int *maxfd) {
+  return curl_multi_fdset(s->multi, r, w, x, maxfd) == CURLM_OK ? 0 : -1;
+}
+
+int ugc_session_step(ugc_session *s, long timeout_ms) {
+  int running = 0;
+  double now = ugc_now_ms();
+  ugc_wake(s, now);
+  curl_multi_perform(s->multi, &running);
+  ugc_collect(s);
+  if (timeout_ms > 0) {
+    long timer = ugc_next_timer(s, now);
+    long wait = timeout_ms;
+    if (timer >= 0 && timer < wait) wait = timer;
+    if (running) {
+      curl_multi_poll(s->multi, NULL, 0, (int)wait, NULL);
+    } else if (wait > 0 && ugc_session_live(s) > 0) {
+      struct timespec ts; /* only timers pending: sleep until the next one */
+      ts.tv_sec = wait / 1000;
+      ts.tv_nsec = (wait % 1000) * 1000000L;
+      while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+      }
+    }
+    ugc_wake(s, ugc_now_ms());
+    curl_multi_perform(s->multi, &running);
+    ugc_collect(s);
+  }
+  return ugc_session_live(s);
+}
+
+/* ==== requests ========================================================= */
+
+int ugc_req_done(const ugc_req *q) { return q->state == UGC_RS_DONE; }
+ugc_req_kind ugc_req_kind_of(const ugc_req *q) { return q->kind; }
+const ugc_result *ugc_req_result(const ugc_req *q) { return &q->res; }
+void ugc_req_set_owned(ugc_req *q) { q->handle_owned = 1; }
+
+void ugc_req_cancel(ugc_req *q) {
+  if (q->state == UGC_RS_DONE) return;
+  ugc_req_stop(q);
+  q->cancelled = 1;
+  q->state = UGC_RS_DONE;
+  if (q->kind == UGC_REQ_POST) {
+    q->res.error = UGC_E_CANCELLED;
+    q->res.reach = UGC_REACH_MAYBE;
+    snprintf(q->res.message, sizeof q->res.message, "cancelled");
+    q->res.body = "";
+    q->res.body_len = 0;
+  } else {
+    ugc_transfer_release(q);
+    q->xres.error = UGC_E_CANCELLED;
+    q->xres.aborted = 1;
+    snprintf(q->xres.message, sizeof q->xres.message, "cancelled");
+  }
+}
+
+void ugc_req_free(ugc_req *q) {
+  if (!q) return;
+  ugc_req_stop(q);
+  ugc_req_unlink(q);
+  if (q->kind != UGC_REQ_POST) ugc_transfer_release(q);
+  if (q->easy) {
+    curl_easy_setopt(q->easy, CURLOPT_PRIVATE, (void *)NULL);
+    ugc_easy_give(q->s, q->easy);
+  }
+  if (!q->body_borrowed) free(q->body);
+  ugc_buf_free(&q->resp);
+  free(q);
+}
+
+/* ==== blocking ========================================================= */
 
 ugc_error ugc_session_post(ugc_session *s, const char *body, size_t len, int is_mutation,
                            ugc_result *r) {
-  double start = ugc_now_ms();
-  int permanent;
-  memset(r, 0, sizeof *r);
-  for (;;) {
-    double wait;
-    r->attempts++;
-    r->error = ugc_attempt(s, body, len, is_mutation, r, &permanent);
-    if (permanent || r->attempts > s->cfg.max_retries) break;
-    if (!ugc_should_retry(is_mutation, r->error, r->reach, r->status)) break;
-    if (r->retry_after_s > s->cfg.retry_after_max_s) break;
-    wait = ugc_backoff_s(&s->cfg, r->attempts, r->retry_after_s, ugc_random(s));
-    ugc_sleep_s(wait);
+  ugc_req *q = ugc_post_new(s, body, len, is_mutation, 1);
+  ugc_buf swap;
+  if (!q) {
+    memset(r, 0, sizeof *r);
+    snprintf(r->message, sizeof r->message, "out of memory");
+    return r->error = UGC_E_NOMEM;
   }
-  if (s->body.cap > 1024 * 1024 && s->body.len < 64 * 1024) ugc_buf_shrink(&s->body, 64 * 1024);
-  r->body = s->body.data ? s->body.data : "";
-  r->body_len = s->body.len;
-  r->elapsed_ms = ugc_now_ms() - start;
+  while (!ugc_req_done(q)) ugc_session_step(s, 1000);
+  *r = q->res;
+  /* hand the body over to the session so it outlives the request */
+  swap = s->last;
+  s->last = q->resp;
+  q->resp = swap;
+  ugc_buf_reset(&q->resp);
+  if (s->last.cap > 1024 * 1024 && s->last.len < 64 * 1024) ugc_buf_shrink(&s->last, 64 * 1024);
+  r->body = s->last.data ? s->last.data : "";
+  r->body_len = s->last.len;
+  ugc_req_free(q);
   return r->error;
 }

@@ -1,16 +1,18 @@
-/* ugc_session: one client's HTTP transport to the GraphQL endpoint.
+/* ugc_session: one client's HTTP engine.
  *
- * A session owns one libcurl easy handle, so its connection (and TLS session)
- * stays alive from call to call. It sends a prepared JSON body, retries what
+ * A session owns one libcurl multi handle: its connections (and TLS sessions)
+ * stay alive from call to call and are shared by every request it runs, API
+ * posts and file transfers alike. It sends prepared JSON bodies, retries what
  * is safe to retry, and hands back the final response body and metadata. It
  * knows nothing of Lua or of GraphQL beyond "a mutation must not run twice". */
 #ifndef UGC_SESSION_H
 #define UGC_SESSION_H
 
+#include <stddef.h>
+#include <sys/select.h> /* system headers before the hidden region */
+
 #include "ugc_visibility.h"
 UGC_BEGIN_HIDDEN
-
-#include <stddef.h>
 
 #include "ugc_buf.h"
 
@@ -29,7 +31,8 @@ typedef enum ugc_error {
   UGC_E_TLS,       /* handshake or certificate failure */
   UGC_E_TOO_LARGE, /* the response body passed the configured cap */
   UGC_E_NOMEM,
-  UGC_E_INTERNAL   /* libcurl refused an option or could not start */
+  UGC_E_INTERNAL,  /* libcurl refused an option or could not start */
+  UGC_E_CANCELLED  /* stopped by ugc_req_cancel, or its session closed */
 } ugc_error;
 
 /* How far a failed attempt got: decides whether a mutation may be retried. */
@@ -67,6 +70,12 @@ typedef struct ugc_result {
 
 typedef struct ugc_session ugc_session;
 
+/* One operation in flight on a session: a post or a transfer. */
+typedef struct ugc_req ugc_req;
+typedef enum ugc_req_kind { UGC_REQ_POST, UGC_REQ_UPLOAD, UGC_REQ_DOWNLOAD } ugc_req_kind;
+
+#define UGC_DEFAULT_TRANSFER_LIMIT 4
+
 /* Fills cfg with the defaults above; the caller sets endpoint, key, agent. */
 void ugc_config_defaults(ugc_config *cfg);
 
@@ -80,6 +89,35 @@ void ugc_session_free(ugc_session *s);
  * until the next call on the session. */
 ugc_error ugc_session_post(ugc_session *s, const char *body, size_t len, int is_mutation,
                            ugc_result *r);
+
+/* ==== non-blocking use ==================================================
+ * Start requests, then call ugc_session_step until they are done. A session
+ * runs every request on one libcurl multi handle, from the caller's thread;
+ * no callback ever leaves C. The blocking calls are start + step loops. */
+
+/* Starts a post (the body is copied). NULL only when out of memory. */
+ugc_req *ugc_post_start(ugc_session *s, const char *body, size_t len, int is_mutation);
+/* Advances every request, waiting up to timeout_ms for network activity
+ * (0: never waits). Returns how many requests are not done. */
+int ugc_session_step(ugc_session *s, long timeout_ms);
+/* How long a host may sleep before the next step; -1 when nothing runs. */
+long ugc_session_timeout_ms(ugc_session *s);
+/* The sockets libcurl waits on, for hosts with their own event loop. */
+int ugc_session_fdset(ugc_session *s, fd_set *r, fd_set *w, fd_set *x, int *maxfd);
+/* At most n transfers run at once; more wait in a queue (default 4). */
+void ugc_session_set_transfer_limit(ugc_session *s, int n);
+int ugc_session_live(const ugc_session *s);
+
+int ugc_req_done(const ugc_req *q);
+ugc_req_kind ugc_req_kind_of(const ugc_req *q);
+/* The post's outcome once done; body valid until the request is freed. */
+const ugc_result *ugc_req_result(const ugc_req *q);
+/* Stops a request; its result says UGC_E_CANCELLED. */
+void ugc_req_cancel(ugc_req *q);
+/* Marks a request as owned by a handle (a Lua userdata): the session then
+ * detaches it on free instead of freeing it. */
+void ugc_req_set_owned(ugc_req *q);
+void ugc_req_free(ugc_req *q);
 
 /* Pure policy helpers, exposed for tests. */
 int ugc_retry_status(long status);

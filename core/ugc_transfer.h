@@ -2,9 +2,9 @@
  *
  * Bytes go between disk and socket in fixed-size chunks: memory stays
  * constant whatever the file's size. The MD5 is computed as the bytes pass,
- * so the server's ETag can be checked without reading the file twice. The
- * transfer runs on a libcurl multi handle driven by this code, which calls
- * the progress function between curl steps, never from inside libcurl. */
+ * so the server's ETag can be checked without reading the file twice.
+ * Transfers are requests of the session: they share its multi handle and
+ * connections, and at most the session's transfer limit run at once. */
 #ifndef UGC_TRANSFER_H
 #define UGC_TRANSFER_H
 
@@ -13,8 +13,6 @@
 #include "ugc_session.h"
 #include "ugc_visibility.h"
 UGC_BEGIN_HIDDEN
-
-typedef struct ugc_xfer ugc_xfer;
 
 /* Returns non-zero to abort the transfer. */
 typedef int (*ugc_progress_fn)(void *ud, int64_t done, int64_t total);
@@ -25,7 +23,7 @@ typedef struct ugc_xfer_result {
   int64_t bytes;         /* body bytes sent or received in this transfer */
   int64_t total;         /* the object's full size when known, else -1 */
   int64_t resumed_from;  /* a download's starting offset */
-  int aborted;           /* the progress function asked to stop */
+  int aborted;           /* stopped: by the progress function or a cancel */
   char etag[80];         /* the ETag header, quotes removed */
   char md5_hex[33];      /* MD5 of the whole object (for downloads: the whole file) */
   char request_id[96];   /* x-amz-request-id or x-amzn-RequestId */
@@ -33,16 +31,21 @@ typedef struct ugc_xfer_result {
   char error_body[1024]; /* the start of a non-2xx body (S3's XML error) */
 } ugc_xfer_result;
 
-ugc_xfer *ugc_xfer_new(const ugc_config *cfg, char *err, size_t errlen);
-void ugc_xfer_free(ugc_xfer *x);
+/* Start a PUT of the file at path to url (no Content-Type, no Content-MD5),
+ * or a GET of url into part_path resuming from its bytes (Range). NULL only
+ * when out of memory; a file that cannot be opened gives a finished request
+ * whose result says why. */
+ugc_req *ugc_upload_start(ugc_session *s, const char *url, const char *path);
+ugc_req *ugc_download_start(ugc_session *s, const char *url, const char *part_path);
+const ugc_xfer_result *ugc_req_xfer(const ugc_req *q);
+/* Bytes done so far and the total when known (else -1). */
+void ugc_req_progress(const ugc_req *q, int64_t *done, int64_t *total);
 
-/* PUT the file at path to url, sending no Content-Type or Content-MD5. */
-ugc_error ugc_xfer_upload(ugc_xfer *x, const char *url, const char *path, ugc_progress_fn fn,
+/* Blocking forms: start, then step the session until done, calling fn
+ * between steps (at most every 100 ms), never from inside libcurl. */
+ugc_error ugc_xfer_upload(ugc_session *s, const char *url, const char *path, ugc_progress_fn fn,
                           void *ud, ugc_xfer_result *r);
-
-/* GET url into part_path, resuming from the bytes already in it (Range).
- * A server that ignores the range makes the file start over. */
-ugc_error ugc_xfer_download(ugc_xfer *x, const char *url, const char *part_path,
+ugc_error ugc_xfer_download(ugc_session *s, const char *url, const char *part_path,
                             ugc_progress_fn fn, void *ud, ugc_xfer_result *r);
 
 /* MD5 of a file as lowercase hex; 0 on success. */

@@ -29,8 +29,9 @@ build = {
   modules = {
     ["moveugc.core"] = {
       sources = {
-        "core/ugc_buf.c", "core/ugc_session.c",
-        "binding/compat.c", "binding/ljson.c", "binding/lsession.c", "binding/moveugc_core.c",
+        "core/ugc_buf.c", "core/ugc_session.c", "core/ugc_transfer.c", "core/ugc_webhook.c",
+        "binding/compat.c", "binding/ljson.c", "binding/lreq.c", "binding/lsession.c", "binding/lwebhook.c",
+        "binding/moveugc_core.c",
       },
       libraries = { "curl", "crypto" },
       incdirs = { "$(CURL_INCDIR)", "$(CRYPTO_INCDIR)" },
@@ -42,5 +43,7 @@ build = {
     ["moveugc.errors"] = "binding/moveugc/errors.lua",
     ["moveugc.jobs"] = "binding/moveugc/jobs.lua",
     ["moveugc.pages"] = "binding/moveugc/pages.lua",
+    ["moveugc.webhook_signature"] = "binding/moveugc/webhook_signature.lua",
+    ["moveugc.webhooks"] = "binding/moveugc/webhooks.lua",
   },
 }

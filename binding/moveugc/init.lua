@@ -6,8 +6,11 @@
 local core = require "moveugc.core"
 local errors = require "moveugc.errors"
 local documents = require "moveugc.documents"
+local tasks = require "moveugc.tasks"
 
 local M = {}
+
+local unpack = table.unpack or unpack ---@diagnostic disable-line: deprecated
 
 M._VERSION = "0.1.0"
 M.version = M._VERSION
@@ -20,13 +23,14 @@ M.array = core.array
 -- Resource modules, each one short Lua file named after its resource.
 local RESOURCES = {
   jobs = "moveugc.jobs",
+  files = "moveugc.files",
   webhooks = "moveugc.webhooks",
 }
 
 local OPTIONS = {
   api_key = "string", endpoint = "string", timeout = "number", connect_timeout = "number",
   max_retries = "number", page_size = "number", user_agent = "string", ca_file = "string",
-  log = "function", max_body = "number",
+  log = "function", max_body = "number", on_task_error = "function", max_transfers = "number",
 }
 
 local function option_error(name, problem)
@@ -90,6 +94,11 @@ local function check_options(opts)
   o.ca_file = opts.ca_file
   o.log = opts.log
   o.max_body = opts.max_body
+  o.on_task_error = opts.on_task_error
+  o.max_transfers = opts.max_transfers or 4
+  if o.max_transfers < 1 or o.max_transfers % 1 ~= 0 then
+    option_error("max_transfers", "a positive integer expected")
+  end
   return o
 end
 
@@ -102,7 +111,7 @@ Client.__name = "moveugc.Client"
 -- `name` labels logs and errors; `op_name` (sent as operationName) may be nil.
 function Client:_send(name, query, vars, mutation, snake, op_name)
   local status, doc, rid, attempts, ms, retry_after, problem, snippet =
-    self._session:post(query, vars, op_name, mutation, snake)
+    tasks.post(self, query, vars, op_name, mutation, snake)
   local err
   if status == nil then
     -- transport failure: doc=kind, rid=message; see binding/lsession.c
@@ -140,10 +149,45 @@ function Client:_call(name, vars, expand)
   return value
 end
 
--- Blocking mode's waits; tasks (non-blocking mode) will yield here instead.
-function Client._sleep(_, seconds)
-  core.sleep(seconds)
+-- Waits block, or yield inside a task.
+function Client:_sleep(seconds)
+  tasks.sleep(self, seconds)
 end
+
+-- A transfer ("upload" or "download"): blocks, or yields inside a task.
+function Client:_transfer(kind, url, path, on_progress)
+  return tasks.transfer(self, kind, url, path, on_progress)
+end
+
+-- ==== non-blocking mode (moveugc/tasks.lua) ============================
+
+--- Runs fn(...) as an SDK task: inside it every SDK call yields instead of
+-- blocking. The task starts at the next step.
+---@param fn function
+---@return moveugc.Task
+function Client:spawn(fn, ...) return tasks.spawn(self, fn, ...) end
+
+--- Advances transfers and resumes tasks whose work is done, returning within
+-- timeout seconds (default 0: never waits). Returns the unfinished task count.
+---@param timeout number?
+---@return integer pending
+function Client:step(timeout) return tasks.step(self, timeout) end
+
+--- Steps until no task is left.
+function Client:run() return tasks.run(self) end
+
+--- How many tasks are unfinished.
+---@return integer
+function Client:pending() return tasks.pending(self) end
+
+--- How long a host may sleep before the next step, in ms (nil: nothing to wait for).
+---@return integer?
+function Client:timeout_ms() return tasks.timeout_ms(self) end
+
+--- The sockets libcurl waits on, for hosts with their own event loop
+-- (luv, nginx): two lists of file descriptors, to read and to write.
+---@return integer[] read, integer[] write
+function Client:sockets() return self._session:sockets() end
 
 --- The escape hatch: any GraphQL document, the server's own field names back.
 ---@param query string a GraphQL document
@@ -167,13 +211,32 @@ function Client:close()
 end
 Client.__close = Client.close
 
+-- A call whose last argument is a function runs as a task and returns it;
+-- the function gets (result, err) from step. For callback hosts.
+local function with_callback(client, fn, n, ...)
+  local args = { ... }
+  local callback = args[n]
+  args[n] = nil
+  return client:spawn(function()
+    local result, err = fn(client, unpack(args, 1, n - 1))
+    callback(result, err)
+    return result, err
+  end)
+end
+
 -- `ugc.x.f(...)` and `ugc.x:f(...)` both work: drop the resource when it
 -- arrives as self.
 local function bind(client, resource, impl)
   for name, fn in pairs(impl) do
     if type(fn) == "function" and name:sub(1, 1) ~= "_" then
       resource[name] = function(first, ...)
-        if first == resource then return fn(client, ...) end
+        if first == resource then
+          local n = select("#", ...)
+          if n > 0 and type(select(n, ...)) == "function" then return with_callback(client, fn, n, ...) end
+          return fn(client, ...)
+        end
+        local n = select("#", ...) + 1
+        if type(select(n, first, ...)) == "function" then return with_callback(client, fn, n, first, ...) end
         return fn(client, first, ...)
       end
     end
@@ -192,9 +255,12 @@ function M.new(opts)
     _session = core.session{
       endpoint = o.endpoint, api_key = o.api_key, user_agent = o.user_agent,
       timeout = o.timeout, connect_timeout = o.connect_timeout, max_retries = o.max_retries,
-      ca_file = o.ca_file, max_body = o.max_body,
+      ca_file = o.ca_file, max_body = o.max_body, max_transfers = o.max_transfers,
     },
     _log = o.log,
+    _on_task_error = o.on_task_error,
+    _tasks = {},
+    _by_co = setmetatable({}, { __mode = "k" }),
     _max_retries = o.max_retries,
     page_size = o.page_size,
     endpoint = o.endpoint,
@@ -203,10 +269,11 @@ function M.new(opts)
     client[field] = bind(client, {}, require(modname))
   end
   -- ugc.graphql(...) and ugc:graphql(...) alike
-  local graphql = Client.graphql
+  client.graphql = bind(client, {}, { graphql = Client.graphql }).graphql
+  local graphql = client.graphql
   client.graphql = function(first, ...)
-    if first == client then return graphql(client, ...) end
-    return graphql(client, first, ...)
+    if first == client then return graphql(...) end
+    return graphql(first, ...)
   end
   return client
 end

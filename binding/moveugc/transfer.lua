@@ -2,7 +2,6 @@
 -- loop (moveugc.core session:upload/download): S3 errors, ETag checks,
 -- resuming, `.part` files, and fresh URLs when one has expired.
 local errors = require "moveugc.errors"
-local core = require "moveugc.core"
 
 local transfer = {}
 
@@ -66,7 +65,7 @@ function transfer.upload(c, op, url, path, on_progress, refresh)
   local attempts, refreshed = 0, false
   while true do
     attempts = attempts + 1
-    local r = c._session:upload(url, path, on_progress)
+    local r = c:_transfer("upload", url, path, on_progress)
     local err = failure(op, r)
     if not err then
       if etag_mismatch(r) then
@@ -84,7 +83,7 @@ function transfer.upload(c, op, url, path, on_progress, refresh)
     elseif not err.retryable or attempts > c._max_retries then
       return nil, err
     else
-      core.sleep(math.min(8, 0.5 * 2 ^ (attempts - 1)))
+      c:_sleep(math.min(8, 0.5 * 2 ^ (attempts - 1)))
     end
   end
 end
@@ -96,7 +95,7 @@ function transfer.download(c, op, url, path, on_progress, refresh)
   local attempts, refreshed, restarted = 0, false, false
   while true do
     attempts = attempts + 1
-    local r = c._session:download(url, part, on_progress)
+    local r = c:_transfer("download", url, part, on_progress)
     local err = failure(op, r)
     if err and r.status == 416 and not restarted then
       restarted = true -- the part is stale (bigger than the object): start over

@@ -146,6 +146,38 @@ static void test_session_sandbox(const char *url) {
   ugc_session_free(s);
 }
 
+/* The non-blocking face: many posts on one multi handle, cancel, timers. */
+static void test_session_async(const char *url) {
+  static const char body[] = "{\"query\":\"{ client { id } }\"}";
+  ugc_req *q[6];
+  int i, live, steps = 0, all_ok = 1;
+  ugc_session *s = make_session(url, 2, 0);
+  if (!s) return;
+  CHECK(ugc_session_timeout_ms(s) == -1); /* nothing to wait for */
+  for (i = 0; i < 6; i++) q[i] = ugc_post_start(s, body, sizeof body - 1, i % 2);
+  CHECK(q[0] && q[5] && ugc_session_live(s) == 6);
+  ugc_req_cancel(q[5]);
+  CHECK(ugc_req_done(q[5]) && ugc_req_result(q[5])->error == UGC_E_CANCELLED);
+  do {
+    live = ugc_session_step(s, 100);
+  } while (live > 0 && ++steps < 1000);
+  CHECK(live == 0);
+  for (i = 0; i < 5; i++) {
+    const ugc_result *r = ugc_req_result(q[i]);
+    all_ok &= ugc_req_done(q[i]) && r->error == UGC_OK && r->status == 200 &&
+              strstr(r->body, "\"client\"") != NULL;
+  }
+  CHECK(all_ok);
+  for (i = 0; i < 6; i++) ugc_req_free(q[i]);
+  CHECK(ugc_session_live(s) == 0);
+  /* a request still running when its session goes is cancelled, not lost */
+  q[0] = ugc_post_start(s, body, sizeof body - 1, 0);
+  ugc_req_set_owned(q[0]);
+  ugc_session_free(s);
+  CHECK(ugc_req_done(q[0]) && ugc_req_result(q[0])->error == UGC_E_CANCELLED);
+  ugc_req_free(q[0]);
+}
+
 int main(void) {
   const char *url = getenv("MOVEUGC_SANDBOX_URL");
   test_buf();
@@ -153,7 +185,10 @@ int main(void) {
   test_retry_policy();
   test_session_refused();
   test_webhook();
-  if (url && *url) test_session_sandbox(url);
+  if (url && *url) {
+    test_session_sandbox(url);
+    test_session_async(url);
+  }
   else fprintf(stderr, "note: MOVEUGC_SANDBOX_URL unset, sandbox session tests not run\n");
   fflush(stderr);
   printf("%d passed, %d failed\n", ugc_test_passed, ugc_test_failed);

@@ -1,0 +1,111 @@
+/* Requests in flight, for the non-blocking mode: session:post_start(...),
+ * :upload_start(url, path) and :download_start(url, part) return one. A
+ * request keeps its session alive; closing the session cancels it. */
+#include "../core/ugc_session.h"
+#include "../core/ugc_transfer.h"
+#include "lbinding.h"
+
+#define UGC_REQ_MT "moveugc.request"
+
+typedef struct ugc_lreq {
+  ugc_req *q;
+} ugc_lreq;
+
+static ugc_lreq *ugc_check_req(lua_State *L) { return luaL_checkudata(L, 1, UGC_REQ_MT); }
+
+/* Wraps q in a userdata that also references the session at index 1. */
+static int ugc_push_req(lua_State *L, ugc_req *q) {
+  ugc_lreq *lr;
+  if (!q) return luaL_error(L, "moveugc: out of memory");
+  lr = lua_newuserdata(L, sizeof *lr);
+  lr->q = q;
+  ugc_req_set_owned(q);
+  luaL_getmetatable(L, UGC_REQ_MT);
+  lua_setmetatable(L, -2);
+  lua_createtable(L, 1, 0); /* uservalue: keeps the session from collection */
+  lua_pushvalue(L, 1);
+  lua_rawseti(L, -2, 1);
+#if LUA_VERSION_NUM >= 502
+  lua_setuservalue(L, -2);
+#else
+  lua_setfenv(L, -2);
+#endif
+  return 1;
+}
+
+int ugc_l_req_post(lua_State *L) {
+  ugc_lsession *ls = ugc_check_session(L, 1);
+  ugc_build_body(L, ls);
+  return ugc_push_req(L, ugc_post_start(ls->s, ls->req.data, ls->req.len, lua_toboolean(L, 5)));
+}
+
+int ugc_l_req_upload(lua_State *L) {
+  ugc_lsession *ls = ugc_check_session(L, 1);
+  return ugc_push_req(L, ugc_upload_start(ls->s, luaL_checkstring(L, 2), luaL_checkstring(L, 3)));
+}
+
+int ugc_l_req_download(lua_State *L) {
+  ugc_lsession *ls = ugc_check_session(L, 1);
+  return ugc_push_req(L, ugc_download_start(ls->s, luaL_checkstring(L, 2), luaL_checkstring(L, 3)));
+}
+
+static int ugc_l_req_done(lua_State *L) {
+  ugc_lreq *lr = ugc_check_req(L);
+  lua_pushboolean(L, !lr->q || ugc_req_done(lr->q));
+  return 1;
+}
+
+/* req:result(snake) -> what session:post or session:upload/download return */
+static int ugc_l_req_result(lua_State *L) {
+  ugc_lreq *lr = ugc_check_req(L);
+  if (!lr->q) return luaL_error(L, "moveugc: the request was freed");
+  if (!ugc_req_done(lr->q)) return luaL_error(L, "moveugc: the request is not done");
+  if (ugc_req_kind_of(lr->q) == UGC_REQ_POST)
+    return ugc_push_post_result(L, ugc_req_result(lr->q),
+                                lua_toboolean(L, 2) ? UGC_KEYS_SNAKE : UGC_KEYS_RAW);
+  return ugc_push_xfer_result(L, ugc_req_xfer(lr->q));
+}
+
+/* req:progress() -> done, total (nil when unknown) */
+static int ugc_l_req_progress(lua_State *L) {
+  ugc_lreq *lr = ugc_check_req(L);
+  int64_t done = 0, total = -1;
+  if (lr->q && ugc_req_kind_of(lr->q) != UGC_REQ_POST) ugc_req_progress(lr->q, &done, &total);
+  lua_pushnumber(L, (lua_Number)done);
+  if (total >= 0) lua_pushnumber(L, (lua_Number)total);
+  else lua_pushnil(L);
+  return 2;
+}
+
+static int ugc_l_req_cancel(lua_State *L) {
+  ugc_lreq *lr = ugc_check_req(L);
+  if (lr->q) ugc_req_cancel(lr->q);
+  return 0;
+}
+
+static int ugc_l_req_free(lua_State *L) {
+  ugc_lreq *lr = ugc_check_req(L);
+  if (lr->q) {
+    ugc_req_free(lr->q);
+    lr->q = NULL;
+  }
+  return 0;
+}
+
+int ugc_req_open(lua_State *L) {
+  static const luaL_Reg methods[] = {{"done", ugc_l_req_done},     {"result", ugc_l_req_result},
+                                     {"progress", ugc_l_req_progress}, {"cancel", ugc_l_req_cancel},
+                                     {"free", ugc_l_req_free},     {NULL, NULL}};
+  static const luaL_Reg meta[] = {{"__gc", ugc_l_req_free}, {"__close", ugc_l_req_free}, {NULL, NULL}};
+  luaL_newmetatable(L, UGC_REQ_MT);
+  lua_pushvalue(L, -2);
+  ugc_setfuncs(L, meta, 1);
+  lua_newtable(L);
+  lua_pushvalue(L, -3);
+  ugc_setfuncs(L, methods, 1);
+  lua_setfield(L, -2, "__index");
+  lua_pushliteral(L, UGC_REQ_MT);
+  lua_setfield(L, -2, "__name");
+  lua_pop(L, 1);
+  return 0;
+}

@@ -1,0 +1,271 @@
+--- Non-blocking mode: SDK tasks for game engines and Lua hosts.
+--
+--   local task = ugc:spawn(function() return assert(ugc.jobs.wait(id)) end)
+--   -- every frame:
+--   ugc:step(0)
+--   if task:done() then local job, err = task:result() end
+--
+-- Inside a task every SDK call (API calls, transfers, waits and their
+-- sleeps) yields instead of blocking; `step` advances the client's transfers
+-- on its one libcurl multi handle and resumes the tasks whose work is done.
+-- Outside tasks the same calls block as before.
+local core = require "moveugc.core"
+local errors = require "moveugc.errors"
+
+local tasks = {}
+
+local unpack = table.unpack or unpack ---@diagnostic disable-line: deprecated
+local function pack(...) return { n = select("#", ...), ... } end
+
+local PROGRESS_INTERVAL = 0.1
+
+---@class moveugc.Task
+---@field status "new"|"running"|"done"|"failed"|"cancelled"
+local Task = {}
+Task.__index = Task
+Task.__name = "moveugc.Task"
+
+--- True once the task has returned, failed or been cancelled.
+function Task:done() return self.status == "done" or self.status == "failed" or self.status == "cancelled" end
+
+--- The function's return values; nil, err if it failed or was cancelled.
+-- Raises when the task is not done yet (see task:done() and task:wait()).
+function Task:result()
+  if not self:done() then
+    error("task:result: the task is not done yet (check task:done(), or call task:wait())", 2)
+  end
+  if self.status ~= "done" then return nil, self.error end
+  return unpack(self.results, 1, self.results.n)
+end
+
+--- Steps the client until this task is done, then returns its result. For
+-- scripts: a frame loop checks task:done() instead.
+function Task:wait()
+  while not self:done() do self.client:step(0.05) end
+  return self:result()
+end
+
+--- Stops the task: its transfer in flight is cancelled (a download leaves no
+-- file at its destination), and it ends with an error of kind "cancelled".
+function Task:cancel()
+  if self:done() or self.cancelled then return end
+  self.cancelled = true
+  if self.req then self.req:cancel() end
+  self.error = errors.new{ kind = "cancelled", message = "the task was cancelled" }
+  if self.co and coroutine.running() == self.co then
+    return -- cancelled from inside (a progress function): it unwinds as it returns
+  end
+  -- one last resume lets the interrupted call clean up (.part files); any
+  -- further SDK call in the task raises, so it ends there
+  if self.status ~= "new" and coroutine.status(self.co) == "suspended" then
+    coroutine.resume(self.co)
+  end
+  self.status = "cancelled"
+  if self.co then self.client._by_co[self.co] = nil end
+  self.co, self.req = nil, nil
+end
+
+-- ==== inside a task =====================================================
+
+local function current(client)
+  local co = coroutine.running()
+  return co and client._by_co[co] or nil
+end
+tasks.current = current
+
+local function check_cancelled(task)
+  if task.cancelled then error(errors.new{ kind = "cancelled", message = "the task was cancelled" }, 0) end
+end
+
+-- Yields until req is done; returns nothing (read req:result()).
+local function await(task, req, on_progress)
+  task.req = req
+  local last_done, last_t = -1, 0
+  while not req:done() do
+    task.watch = on_progress ~= nil
+    coroutine.yield()
+    if on_progress and not task.cancelled then
+      local now = core.now()
+      local d, t = req:progress()
+      if d ~= last_done and d > 0 and (now - last_t >= PROGRESS_INTERVAL or req:done()) then
+        last_done, last_t = d, now
+        local ok, keep = pcall(on_progress, d, t)
+        if not ok then
+          req:cancel()
+          task.req = nil
+          error(keep, 0)
+        elseif keep == false then
+          req:cancel()
+        end
+      end
+    end
+  end
+  task.req, task.watch = nil, false
+end
+
+--- session:post, yielding inside a task.
+function tasks.post(client, query, vars, op_name, mutation, snake)
+  local task = current(client)
+  if not task then return client._session:post(query, vars, op_name, mutation, snake) end
+  check_cancelled(task)
+  local req = client._session:post_start(query, vars, op_name, mutation)
+  await(task, req)
+  local results = pack(req:result(snake))
+  req:free()
+  return unpack(results, 1, results.n)
+end
+
+--- session:upload / session:download, yielding inside a task.
+function tasks.transfer(client, kind, url, path, on_progress)
+  local task = current(client)
+  if not task then return client._session[kind](client._session, url, path, on_progress) end
+  check_cancelled(task)
+  local req = client._session[kind .. "_start"](client._session, url, path)
+  await(task, req, on_progress)
+  local r = req:result()
+  req:free()
+  return r
+end
+
+--- Sleeps; inside a task, yields until the time has passed.
+function tasks.sleep(client, seconds)
+  local task = current(client)
+  if not task then return core.sleep(seconds) end
+  check_cancelled(task)
+  task.wake = core.now() + seconds
+  coroutine.yield()
+  task.wake = nil
+  check_cancelled(task)
+end
+
+--- Waits for other tasks (used by upload_many): yields inside a task,
+-- steps the client outside one.
+function tasks.join(client, list)
+  local function all_done()
+    for _, t in ipairs(list) do if not t:done() then return false end end
+    return true
+  end
+  local task = current(client)
+  while not all_done() do
+    if task then
+      task.joining = true
+      coroutine.yield()
+      task.joining = false
+      check_cancelled(task)
+    else
+      client:step(0.05)
+    end
+  end
+end
+
+-- ==== the client's side =================================================
+
+local function runnable(task, now)
+  if task.status == "new" then return true end
+  if task.req then return task.req:done() or task.watch end
+  if task.wake then return now >= task.wake end
+  return task.joining == true
+end
+
+local function finish(client, task, ok, ...)
+  if coroutine.status(task.co) ~= "dead" then return end
+  client._by_co[task.co] = nil
+  if task.cancelled then
+    task.status = "cancelled" -- task.error says so, whatever the function returned
+    return
+  end
+  if ok then
+    task.status, task.results = "done", pack(...)
+    return
+  end
+  local err = ...
+  if not errors.is(err) then
+    err = errors.new{ kind = "internal", message = tostring(err), traceback = debug.traceback(task.co) }
+  end
+  task.status, task.error = task.cancelled and "cancelled" or "failed", err
+  local observer = client._on_task_error
+  if observer then pcall(observer, err, task) end
+end
+
+local function resume(client, task)
+  if task.status == "new" then
+    task.status = "running"
+    finish(client, task, coroutine.resume(task.co, unpack(task.args, 1, task.args.n)))
+  else
+    finish(client, task, coroutine.resume(task.co))
+  end
+  if task.status ~= "running" then task.co = nil end
+end
+
+--- Runs fn(...) as an SDK task, starting at the next step.
+---@param fn function
+---@return moveugc.Task
+function tasks.spawn(client, fn, ...)
+  if type(fn) ~= "function" then error("ugc:spawn: bad argument 'fn' (function expected)", 3) end
+  local task = setmetatable({ client = client, status = "new", args = pack(...) }, Task)
+  task.co = coroutine.create(fn)
+  client._by_co[task.co] = task
+  client._tasks[#client._tasks + 1] = task
+  return task
+end
+
+--- Advances transfers and resumes tasks whose work is done; returns within
+-- timeout seconds (0: never waits). Returns how many tasks are unfinished.
+function tasks.step(client, timeout)
+  timeout = timeout or 0
+  local list, now = client._tasks, core.now()
+  local wait = timeout
+  for _, task in ipairs(list) do
+    if task.status == "new" or task.joining or (task.req and task.req:done()) then
+      wait = 0
+      break
+    end
+    if task.wake then wait = math.max(0, math.min(wait, task.wake - now)) end
+  end
+  client._session:step(wait)
+  now = core.now()
+  local n = #list
+  for i = 1, n do
+    local task = list[i]
+    if task.co and runnable(task, now) then resume(client, task) end
+  end
+  local kept = 0 -- drop finished tasks: their handles keep their results
+  for i = 1, #list do
+    local task = list[i]
+    list[i] = nil
+    if not task:done() then
+      kept = kept + 1
+      list[kept] = task
+    end
+  end
+  return kept
+end
+
+--- How many tasks are not finished.
+function tasks.pending(client)
+  local n = 0
+  for _, task in ipairs(client._tasks) do if not task:done() then n = n + 1 end end
+  return n
+end
+
+--- Steps until no task is left.
+function tasks.run(client)
+  while tasks.step(client, 0.05) > 0 do end
+end
+
+--- How long the host may sleep before the next step, in milliseconds; nil
+-- when nothing is waiting (no task and no transfer).
+function tasks.timeout_ms(client)
+  local best = client._session:timeout_ms()
+  local now = core.now()
+  for _, task in ipairs(client._tasks) do
+    local ms
+    if task.status == "new" or task.joining or (task.req and task.req:done()) then ms = 0
+    elseif task.watch then ms = PROGRESS_INTERVAL * 1000
+    elseif task.wake then ms = math.max(0, math.ceil((task.wake - now) * 1000)) end
+    if ms and (best == nil or ms < best) then best = ms end
+  end
+  return best
+end
+
+return tasks

@@ -1,0 +1,79 @@
+/* Private to core/: the session (one libcurl multi handle) and the requests
+ * it drives. Posts and transfers are kinds of request; the step loop, timers
+ * and queues are shared by all of them. */
+#ifndef UGC_REQ_H
+#define UGC_REQ_H
+
+#include <curl/curl.h>
+#include <openssl/evp.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ugc_session.h"
+#include "ugc_transfer.h"
+
+UGC_BEGIN_HIDDEN
+
+#define UGC_EASY_POOL 8
+
+typedef enum ugc_req_state {
+  UGC_RS_QUEUED,  /* a transfer waiting for a free slot */
+  UGC_RS_RUNNING, /* in the multi handle */
+  UGC_RS_BACKOFF, /* a post waiting to retry */
+  UGC_RS_DONE
+} ugc_req_state;
+
+struct ugc_req {
+  ugc_session *s;            /* NULL once the session is gone */
+  ugc_req *prev, *next;      /* the session's live list */
+  ugc_req_kind kind;
+  ugc_req_state state;
+  int handle_owned;          /* a Lua (or other) handle will free it */
+  int cancelled;
+  CURL *easy;
+  double start_ms, wake_ms;
+  char curl_err[CURL_ERROR_SIZE];
+  /* post */
+  char *body;                /* owned copy, or borrowed when body_borrowed */
+  int body_borrowed;
+  size_t body_len, send_off;
+  int mutation;
+  ugc_buf resp;
+  ugc_result res;
+  /* transfer */
+  FILE *fp;
+  char *path;
+  char *url;
+  EVP_MD_CTX *md5;
+  int64_t offset, content_length, file_size;
+  int restarted;
+  size_t err_len;
+  ugc_xfer_result xres;
+};
+
+struct ugc_session {
+  CURLM *multi;
+  struct curl_slist *headers; /* holds the Authorization header: never logged */
+  ugc_config cfg;
+  char *endpoint, *ca_file, *user_agent;
+  uint64_t rng;
+  ugc_req *live;
+  CURL *pool[UGC_EASY_POOL];
+  int npool;
+  int transfer_limit, transfers_running;
+  ugc_buf last;               /* the body ugc_session_post hands back */
+};
+
+double ugc_now_ms(void);
+CURL *ugc_easy_take(ugc_session *s);
+void ugc_easy_give(ugc_session *s, CURL *e);
+void ugc_req_link(ugc_session *s, ugc_req *q);
+/* Puts a request's easy handle into the multi handle; 0 on success. */
+int ugc_req_run(ugc_req *q);
+/* Called by the step loop when a transfer's attempt ends. */
+void ugc_transfer_finished(ugc_req *q, CURLcode rc);
+void ugc_transfer_release(ugc_req *q);
+
+UGC_END_HIDDEN
+
+#endif

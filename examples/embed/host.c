@@ -1,0 +1,85 @@
+/* host.c: a C program that embeds Lua 5.4, loads moveugc, and drives
+ * ugc:step from its own loop, as a game engine or an app would.
+ *
+ * Build: make examples   (or: cc host.c $(pkg-config --cflags --libs lua5.4))
+ * Run:   MOVE_API_KEY=... MOVE_UGC_ENDPOINT_URL=... LUA_PATH=... LUA_CPATH=... \
+ *          build/examples/host
+ *
+ * The script below spawns one SDK task (list jobs, then read the client);
+ * the host's loop calls step(0) every frame and sleeps as long as
+ * ugc:timeout_ms() allows, never longer than a frame. */
+#define _POSIX_C_SOURCE 200809L
+#include <lauxlib.h>
+#include <lua.h>
+#include <lualib.h>
+#include <stdio.h>
+#include <time.h>
+
+static const char *script =
+    "local moveugc = require 'moveugc'\n"
+    "ugc = moveugc.new{}\n"
+    "task = ugc:spawn(function()\n"
+    "  local page = assert(ugc.jobs.list{ limit = 5 })\n"
+    "  local client = assert(ugc.client.retrieve())\n"
+    "  return ('%d jobs on this page, client %s'):format(#page.items, client.id)\n"
+    "end)\n";
+
+static int call_method(lua_State *L, const char *global, const char *method, int nres) {
+  lua_getglobal(L, global);
+  lua_getfield(L, -1, method);
+  lua_insert(L, -2); /* method, self */
+  if (lua_pcall(L, 1, nres, 0) != LUA_OK) {
+    fprintf(stderr, "host: %s:%s failed: %s\n", global, method, lua_tostring(L, -1));
+    return -1;
+  }
+  return 0;
+}
+
+int main(void) {
+  lua_State *L = luaL_newstate();
+  long frames = 0;
+  int rc = 1;
+  luaL_openlibs(L);
+  if (luaL_dostring(L, script) != LUA_OK) {
+    fprintf(stderr, "host: %s\n", lua_tostring(L, -1));
+    lua_close(L);
+    return 1;
+  }
+  for (;;) {
+    struct timespec ts = {0, 16 * 1000000L}; /* one frame at 60 Hz */
+    long pending;
+    lua_getglobal(L, "ugc");
+    lua_getfield(L, -1, "step");
+    lua_insert(L, -2);
+    lua_pushnumber(L, 0);
+    if (lua_pcall(L, 2, 1, 0) != LUA_OK) {
+      fprintf(stderr, "host: step failed: %s\n", lua_tostring(L, -1));
+      break;
+    }
+    pending = (long)lua_tointeger(L, -1);
+    lua_pop(L, 1);
+    frames++;
+    if (pending == 0) {
+      if (call_method(L, "task", "result", 2) == 0) {
+        if (lua_isstring(L, -2)) {
+          printf("host: after %ld frames: %s\n", frames, lua_tostring(L, -2));
+          rc = 0;
+        } else {
+          fprintf(stderr, "host: task failed: %s\n", luaL_tolstring(L, -1, NULL));
+        }
+      }
+      break;
+    }
+    /* sleep no longer than the SDK asks, and never more than a frame */
+    if (call_method(L, "ugc", "timeout_ms", 1) == 0) {
+      if (lua_isnumber(L, -1) && lua_tointeger(L, -1) < 16) {
+        ts.tv_nsec = (long)lua_tointeger(L, -1) * 1000000L;
+      }
+      lua_pop(L, 1);
+    }
+    nanosleep(&ts, NULL);
+  }
+  call_method(L, "ugc", "close", 0);
+  lua_close(L);
+  return rc;
+}

@@ -1,0 +1,229 @@
+-- The non-blocking mode: tasks, step, callbacks and concurrent transfers,
+-- against the sandbox. Runs on Lua 5.4, 5.1 and LuaJIT alike.
+local helper = require "helper"
+local moveugc = require "moveugc"
+
+-- busted's assert turns an error table into a string: inside tasks, raise
+-- the SDK's error as it is
+local function must(v, err)
+  if v == nil then error(err, 0) end
+  return v
+end
+
+describe("tasks", function()
+  local sb, ugc, take, dir
+
+  setup(function()
+    sb = helper.sandbox("--job-seconds 0.5")
+    ugc = helper.client(sb)
+    take = helper.take(ugc)
+    dir = helper.tmpname()
+    os.execute("mkdir -p " .. dir)
+  end)
+  teardown(function()
+    ugc:close()
+    sb.stop()
+    os.execute("rm -rf " .. dir)
+  end)
+
+  local function sample(name, size)
+    local path = dir .. "/" .. name
+    assert(os.execute(("head -c %d /dev/zero | tr '\\0' 'v' > %q"):format(size, path)))
+    return path
+  end
+
+  -- a frame loop: step(0) until every task is done; returns the frame count
+  local function frames(c, limit)
+    local n = 0
+    while c:pending() > 0 do
+      c:step(0)
+      n = n + 1
+      if n % 50 == 0 then helper.sleep(0.001) end
+      assert(n < (limit or 1e7), "tasks never finished")
+    end
+    return n
+  end
+
+  it("runs a call as a task that yields while the loop keeps ticking", function()
+    local job = assert(ugc.jobs.create{ take_id = take.id })
+    local task = ugc:spawn(function(id)
+      return assert(ugc.jobs.wait{ id = id, interval = 0.05 })
+    end, job.id)
+    assert.is_false(task:done())
+    assert.are.equal(1, ugc:pending())
+    local n = frames(ugc)
+    assert.is_true(n > 10, "the loop ticked only " .. n .. " times")
+    local done = assert(task:result())
+    assert.are.equal("FINISHED", done.progress.state)
+    assert.are.equal(0, ugc:pending())
+  end)
+
+  it("mixes blocking calls and task calls on one client", function()
+    local t1 = ugc:spawn(function() return assert(ugc.jobs.create{ take_id = take.id }).id end)
+    ugc:step(0) -- t1 starts its request
+    local blocking = assert(ugc.jobs.list{ take_id = take.id, limit = 1 }) -- drives t1 too
+    assert.is_table(blocking.items)
+    frames(ugc)
+    local id = assert(t1:result())
+    assert.are.equal(id, assert(ugc.jobs.retrieve(id)).id)
+  end)
+
+  it("runs three complete workflows at once", function()
+    local function workflow(i)
+      local file = assert(ugc.files.upload_path{ path = sample("w" .. i .. ".mp4", 300000 * i) })
+      local t = assert(ugc.takes.create_singlecam{
+        sources = { { device_label = "cam" .. i, file_id = file.id, format = "mp4" } } })
+      local job = assert(ugc.jobs.create{ take_id = t.id, outputs = { "MAIN_FBX" } })
+      job = assert(ugc.jobs.wait{ id = job.id, interval = 0.05 })
+      local out = dir .. "/out" .. i
+      os.execute("mkdir -p " .. out)
+      return assert(ugc.jobs.download_outputs{ job = job, dir = out })
+    end
+    local list = {}
+    for i = 1, 3 do list[i] = ugc:spawn(workflow, i) end
+    local n = frames(ugc)
+    assert.is_true(n > 10)
+    for i = 1, 3 do
+      local files = assert(list[i]:result())
+      assert.are.equal(1, #files)
+      assert.is_truthy(helper.read_file(files[1].path))
+    end
+  end)
+
+  it("keeps an error inside its task and tells on_task_error", function()
+    local seen = {}
+    local c = helper.client(sb, { on_task_error = function(err, task) seen[#seen + 1] = { err, task } end })
+    local bad = c:spawn(function() error("boom") end)
+    local good = c:spawn(function() return assert(c.jobs.list{ limit = 1 }) end)
+    local also_bad = c:spawn(function() must(c.jobs.retrieve("job-00000000-0000-0000-0000-000000000000")) end)
+    frames(c)
+    local _, err = bad:result()
+    assert.are.equal("internal", err.kind)
+    assert.matches("boom", err.message)
+    assert.is_table(assert(good:result()).items)
+    local _, err2 = also_bad:result()
+    assert.are.equal("not_found", err2.kind)
+    assert.are.equal(2, #seen)
+    c:close()
+  end)
+
+  it("raises when result is read too early, and waits with task:wait()", function()
+    local t = ugc:spawn(function() return 42 end)
+    assert.has_error(function() t:result() end)
+    assert.are.equal(42, t:wait())
+  end)
+
+  it("calls back from step when a call gets a trailing function", function()
+    local got, got_err
+    local t = ugc.jobs.retrieve("job-00000000-0000-0000-0000-000000000000", function(job, err)
+      got, got_err = job, err
+    end)
+    assert.is_nil(got_err)
+    frames(ugc)
+    assert.is_nil(got)
+    assert.are.equal("not_found", got_err.kind)
+    assert.is_true(t:done())
+    local called = false
+    ugc.jobs:list({ limit = 2 }, function(page) called = page ~= nil end)
+    ugc.graphql("{ client { id } }", nil, function(data) assert.is_string(data.client.id) end)
+    frames(ugc)
+    assert.is_true(called)
+  end)
+
+  it("sleeps without blocking and reports how long the host may wait", function()
+    assert.is_nil(ugc:timeout_ms())
+    local t = ugc:spawn(function() ugc:_sleep(0.5) return "woke" end)
+    ugc:step(0)
+    local ms = ugc:timeout_ms()
+    assert.is_true(ms > 300 and ms <= 500, "timeout_ms " .. tostring(ms))
+    assert.are.equal("woke", t:wait())
+  end)
+
+  it("runs 1,000 small tasks in bounded memory", function()
+    local job = assert(ugc.jobs.create{ take_id = take.id })
+    local function batch()
+      local list = {}
+      for i = 1, 1000 do
+        list[i] = ugc:spawn(function() return assert(ugc.jobs.retrieve(job.id)).id end)
+      end
+      frames(ugc)
+      for i = 1, 1000 do assert.are.equal(job.id, (list[i]:result())) end
+    end
+    batch()
+    collectgarbage("collect")
+    local before = collectgarbage("count")
+    batch()
+    collectgarbage("collect")
+    local growth = collectgarbage("count") - before
+    assert.is_true(growth < 256, ("memory grew by %.0f KiB"):format(growth))
+    assert.is_true(helper.stats(sb).connections <= 40)
+  end)
+
+  describe("transfers", function()
+    local big
+    setup(function() big = sample("big.bin", 64 * 1024 * 1024) end)
+
+    it("cancels an upload mid-way", function()
+      local file = assert(ugc.files.create{ file_type = "mp4" })
+      local task
+      task = ugc:spawn(function()
+        return ugc.files.upload{ file = file, path = big, on_progress = function(sent)
+          if sent > 0 then task:cancel() end
+        end }
+      end)
+      frames(ugc)
+      local ok, err = task:result()
+      assert.is_nil(ok)
+      assert.are.equal("cancelled", err.kind)
+    end)
+
+    it("cancels a download mid-way and leaves no file behind", function()
+      local file = assert(ugc.files.upload_path{ path = big })
+      file = assert(ugc.files.retrieve(file.id))
+      local dst = dir .. "/cancelled.bin"
+      local task
+      task = ugc:spawn(function()
+        return ugc.files.download{ file = file, path = dst, on_progress = function(got)
+          if got > 0 then task:cancel() end
+        end }
+      end)
+      frames(ugc)
+      assert.are.equal("cancelled", select(2, task:result()).kind)
+      assert.is_nil(helper.read_file(dst))
+      assert.is_nil(helper.read_file(dst .. ".part"))
+    end)
+
+    it("runs uploads concurrently and shows the sockets to watch", function()
+      local files, list = {}, {}
+      for i = 1, 6 do files[i] = assert(ugc.files.create{ file_type = "mp4" }) end
+      local watched = 0
+      for i = 1, 6 do
+        list[i] = ugc:spawn(function()
+          return assert(ugc.files.upload{ file = files[i], path = sample("c" .. i, 4 * 1024 * 1024) })
+        end)
+      end
+      while ugc:pending() > 0 do
+        ugc:step(0.01)
+        local r, w = ugc:sockets()
+        watched = math.max(watched, #r + #w)
+      end
+      for i = 1, 6 do assert.is_true(list[i]:result()) end
+      assert.is_true(watched >= 1)
+    end)
+
+    it("uploads many files at once with upload_many", function()
+      local items = {}
+      for i = 1, 5 do
+        items[i] = { file = assert(ugc.files.create{ file_type = "mp4" }), path = sample("m" .. i, 1024 * 1024) }
+      end
+      local results = assert(ugc.files.upload_many(items))
+      assert.are.equal(5, #results)
+      for i = 1, 5 do assert.is_true(results[i].ok) end
+    end)
+  end)
+
+  it("is reachable from moveugc.new options", function()
+    assert.has_error(function() moveugc.new{ api_key = helper.KEY, max_transfers = 0 } end,
+      "moveugc.new: bad option 'max_transfers' (a positive integer expected)")
+  end)
+end)
