@@ -66,6 +66,15 @@ nf=$(grep -E '^# fail [0-9]+' "$LOGDIR/node.log" | grep -Eo '[0-9]+' | tail -n 1
 grep -E '^\s*not ok' "$LOGDIR/node.log" | head -n 20
 count sandbox "$np" "${nf:-1}"
 
+echo "== contract (every SDK document against the published schema)"
+node --test --test-reporter=tap spec/contract/ >"$LOGDIR/contract.log" 2>&1
+grep -E '^(not )?ok ' "$LOGDIR/contract.log"
+grep -q '^not ok' "$LOGDIR/contract.log" && grep -A30 '^not ok' "$LOGDIR/contract.log" | head -n 60
+kp=$(grep -E '^# pass [0-9]+' "$LOGDIR/contract.log" | grep -Eo '[0-9]+' | tail -n 1)
+kf=$(grep -E '^# fail [0-9]+' "$LOGDIR/contract.log" | grep -Eo '[0-9]+' | tail -n 1)
+[ -n "$kp" ] || { kp=0; kf=1; }
+count contract "$kp" "${kf:-1}"
+
 echo "== core (C, ASan + UBSan)"
 node sandbox/server.js --port 0 >"$LOGDIR/sb.log" 2>&1 &
 SB_PID=$!

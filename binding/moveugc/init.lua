@@ -24,6 +24,11 @@ M.array = core.array
 local RESOURCES = {
   jobs = "moveugc.jobs",
   files = "moveugc.files",
+  takes = "moveugc.takes",
+  volumes = "moveugc.volumes",
+  client = "moveugc.client_resource",
+  rigs = "moveugc.rigs",
+  camera_settings = "moveugc.camera_settings",
   webhooks = "moveugc.webhooks",
 }
 
