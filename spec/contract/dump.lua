@@ -87,7 +87,9 @@ if resource("files") then
       ugc.files.create{ file_type = "mp4", name = "n", metadata = META, expand = ex }
     end)
     call("files.retrieve", function() ugc.files.retrieve{ id = "file-" .. ID, expand = ex } end)
-    call("files.update", function() ugc.files.update{ id = "file-" .. ID, name = "n", metadata = META, expand = ex } end)
+    call("files.update", function()
+      ugc.files.update{ id = "file-" .. ID, name = "n", metadata = META, expand = ex }
+    end)
   end
   call("files.generate_share_code", function() ugc.files.generate_share_code("file-" .. ID) end)
   call("files.download", function() ugc.files.download{ file = { id = "file-" .. ID }, path = "./no-such-file" } end)
@@ -104,7 +106,9 @@ if resource("takes") then
       end)
     end
     call("takes.retrieve", function() ugc.takes.retrieve{ id = "take-" .. ID, expand = ex } end)
-    call("takes.update", function() ugc.takes.update{ id = "take-" .. ID, name = "n", metadata = META, expand = ex } end)
+    call("takes.update", function()
+      ugc.takes.update{ id = "take-" .. ID, name = "n", metadata = META, expand = ex }
+    end)
     call("takes.list", function() ugc.takes.list{ limit = 5, next_token = "{}", sort_by = "DESC", expand = ex } end)
   end
 end
