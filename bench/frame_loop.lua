@@ -30,20 +30,19 @@ for i = 1, 50 do files[i] = assert(ugc.files.create{ file_type = "mp4" }) end
 for i = 1, 50 do
   ugc:spawn(function() return assert(ugc.files.upload{ file = files[i], path = src }) end)
 end
-local samples, in_flight = {}, 0
-while ugc:pending() > 0 do
+ugc:step(0) -- the tasks start their transfers
+local samples, sockets = {}, 0
+while ugc:pending() == 50 do -- all fifty still in flight
   local t0 = core.now()
   ugc:step(0)
-  local dt = core.now() - t0
+  samples[#samples + 1] = core.now() - t0
   local r, w = ugc:sockets()
-  if #r + #w >= 50 then
-    samples[#samples + 1] = dt
-    in_flight = math.max(in_flight, #r + #w)
-  end
+  sockets = math.max(sockets, #r + #w)
 end
+ugc:run()
 table.sort(samples)
 print(("step_samples: %d"):format(#samples))
-print(("step_in_flight: %d"):format(in_flight))
+print(("step_sockets: %d"):format(sockets))
 print(("step_p50_ms: %.4f"):format((percentile(samples, 0.50) or 0) * 1000))
 print(("step_p99_ms: %.4f"):format((percentile(samples, 0.99) or 0) * 1000))
 os.remove(src)

@@ -193,7 +193,6 @@ ugc_session *ugc_session_new(const ugc_config *cfg, char *err, size_t errlen) {
     return NULL;
   }
   s->cfg = *cfg;
-  s->transfer_limit = UGC_DEFAULT_TRANSFER_LIMIT;
   ugc_buf_init(&s->last, 0);
   s->rng = (uint64_t)time(NULL) ^ ((uint64_t)(uintptr_t)s << 16) ^ (uint64_t)getpid();
   if (!s->rng) s->rng = 0x9e3779b97f4a7c15ULL;
@@ -206,15 +205,13 @@ ugc_session *ugc_session_new(const ugc_config *cfg, char *err, size_t errlen) {
   s->cfg.api_key = NULL; /* kept only inside the header list */
   s->headers = cfg->api_key[0] ? ugc_build_headers(cfg->api_key) : NULL;
   s->multi = curl_multi_init();
-  /* many tasks at once must not mean many connections: libcurl queues what
-   * exceeds this and reuses the connections it has */
-  if (s->multi) curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS, 8L);
   if (!s->endpoint || !s->user_agent || (cfg->ca_file && !s->ca_file) ||
       (cfg->api_key[0] && !s->headers) || !s->multi) {
     snprintf(err, errlen, "out of memory");
     ugc_session_free(s);
     return NULL;
   }
+  ugc_session_set_transfer_limit(s, UGC_DEFAULT_TRANSFER_LIMIT);
   return s;
 }
 
@@ -242,7 +239,13 @@ void ugc_session_free(ugc_session *s) {
   free(s);
 }
 
-void ugc_session_set_transfer_limit(ugc_session *s, int n) { s->transfer_limit = n > 0 ? n : 1; }
+/* Many tasks at once must not mean many connections: past the transfers'
+ * slots and a few for API calls, libcurl queues requests and reuses the
+ * connections it has. */
+void ugc_session_set_transfer_limit(ugc_session *s, int n) {
+  s->transfer_limit = n > 0 ? n : 1;
+  curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)(s->transfer_limit + 4));
+}
 
 int ugc_session_live(const ugc_session *s) {
   int n = 0;

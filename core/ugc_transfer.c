@@ -10,6 +10,9 @@
 
 #define UGC_PROGRESS_INTERVAL_MS 100.0
 #define UGC_CHUNK (256 * 1024)
+/* smaller than the download buffer: one step sends at most this much per
+ * upload, which keeps a frame loop's step short with many uploads in flight */
+#define UGC_UPLOAD_CHUNK (64 * 1024)
 
 /* ==== digests ========================================================== */
 
@@ -234,7 +237,7 @@ ugc_req *ugc_upload_start(ugc_session *s, const char *url, const char *path) {
   curl_easy_setopt(q->easy, CURLOPT_SEEKFUNCTION, ugc_x_seek);
   curl_easy_setopt(q->easy, CURLOPT_SEEKDATA, q);
   curl_easy_setopt(q->easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t)st.st_size);
-  curl_easy_setopt(q->easy, CURLOPT_UPLOAD_BUFFERSIZE, (long)UGC_CHUNK);
+  curl_easy_setopt(q->easy, CURLOPT_UPLOAD_BUFFERSIZE, (long)UGC_UPLOAD_CHUNK);
   return ugc_x_enqueue(q);
 }
 
