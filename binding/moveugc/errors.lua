@@ -44,6 +44,7 @@ end
 M.Error = Error
 
 --- Builds an error table. `fields.kind` and `fields.message` are required.
+---@param fields table kind, message and any other field of moveugc.Error
 ---@return moveugc.Error
 function M.new(fields)
   if fields.retryable == nil then fields.retryable = false end
@@ -51,6 +52,8 @@ function M.new(fields)
 end
 
 --- True when v is an error made by this module.
+---@param v any
+---@return boolean
 function M.is(v) return getmetatable(v) == Error end
 
 -- AppSync errorType -> kind; anything else from a resolver is a server error.
@@ -88,8 +91,8 @@ local function status_kind(status)
   return "protocol"
 end
 
---- A failure before any usable response: network, timeout, tls.
-function M.transport(op, mutation, kind, message, attempts, ms, reached, status, request_id)
+-- A failure before any usable response: network, timeout, tls. (internal)
+function M._transport(op, mutation, kind, message, attempts, ms, reached, status, request_id)
   local retryable = kind == "network" or kind == "timeout"
   if mutation and reached then retryable = false end
   return M.new{
@@ -99,8 +102,8 @@ function M.transport(op, mutation, kind, message, attempts, ms, reached, status,
   }
 end
 
---- Classifies a decoded GraphQL response. Returns nil when it holds usable data.
-function M.from_response(op, mutation, status, doc, problem, snippet, request_id, attempts,
+-- Classifies a decoded GraphQL response. Returns nil when it holds usable data. (internal)
+function M._from_response(op, mutation, status, doc, problem, snippet, request_id, attempts,
                          retry_after)
   local e = {
     operation = op, status = status, attempts = attempts, retry_after = retry_after,

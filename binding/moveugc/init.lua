@@ -18,6 +18,10 @@ M.DEFAULT_ENDPOINT = "https://api.move.ai/ugc/graphql"
 M.MAX_PAGE_SIZE = 100
 M.errors = errors
 M.webhooks = require "moveugc.webhook_signature" -- verify/sign: no client needed
+--- Marks a table as a JSON array, so an empty one is sent as `[]`, not `{}`.
+-- Lists the SDK returns are marked already.
+---@param t table
+---@return table t
 M.array = core.array
 
 -- Resource modules, each one short Lua file named after its resource.
@@ -47,7 +51,10 @@ local function lua_version()
   return _VERSION
 end
 
---- The User-Agent sent with every request.
+--- The User-Agent sent with every request:
+-- `moveugc-lua/<version> (<Lua version>; libcurl <version>)`, after extra if given.
+---@param extra string? a product token to put first, e.g. "my-tool/1.2"
+---@return string
 function M.user_agent(extra)
   local ua = ("moveugc-lua/%s (%s; libcurl %s)"):format(M._VERSION, lua_version(),
     core.curl_version())
@@ -121,10 +128,10 @@ function Client:_send(name, query, vars, mutation, snake, op_name)
   if status == nil then
     -- transport failure: doc=kind, rid=message; see binding/lsession.c
     local kind, message, reached, last_status, last_rid = doc, rid, retry_after, problem, snippet
-    err = errors.transport(name, mutation, kind, message, attempts, ms, reached, last_status,
+    err = errors._transport(name, mutation, kind, message, attempts, ms, reached, last_status,
       last_rid)
   else
-    err = errors.from_response(name, mutation, status, doc, problem, snippet, rid, attempts,
+    err = errors._from_response(name, mutation, status, doc, problem, snippet, rid, attempts,
       retry_after)
   end
   local log = self._log
@@ -178,7 +185,8 @@ function Client:spawn(fn, ...) return tasks.spawn(self, fn, ...) end
 ---@return integer pending
 function Client:step(timeout) return tasks.step(self, timeout) end
 
---- Steps until no task is left.
+--- Steps until no task is left; returns nothing.
+---@return nil
 function Client:run() return tasks.run(self) end
 
 --- How many tasks are unfinished.
@@ -249,10 +257,25 @@ local function bind(client, resource, impl)
   return resource
 end
 
+---@class moveugc.ClientOptions
+---@field api_key string? default $MOVE_API_KEY; at least 12 characters
+---@field endpoint string? default $MOVE_UGC_ENDPOINT_URL or the production URL
+---@field timeout number? seconds for a whole request (default 60)
+---@field connect_timeout number? seconds to connect (default 10)
+---@field max_retries integer? retries of a failed query (default 2)
+---@field page_size integer? items per list page ($MOVE_DEFAULT_PAGE_SIZE or 10)
+---@field user_agent string? a product token put before the SDK's own
+---@field ca_file string? CA bundle to verify TLS with
+---@field log fun(event: table)? one table per request: operation, status, attempts, ms, request_id
+---@field max_body integer? the largest response body accepted, in bytes (default 64 MiB)
+---@field max_transfers integer? concurrent uploads and downloads (default 4)
+---@field on_task_error fun(err: any, task: moveugc.Task)? sees errors raised in tasks
+
 --- Creates a client. Options: api_key (default $MOVE_API_KEY), endpoint
 -- (default $MOVE_UGC_ENDPOINT_URL or the production URL), timeout (60 s),
 -- connect_timeout (10 s), max_retries (2), page_size ($MOVE_DEFAULT_PAGE_SIZE
 -- or 10), user_agent (prepended to the SDK's own), ca_file, log, max_body.
+---@param opts moveugc.ClientOptions?
 ---@return moveugc.Client
 function M.new(opts)
   local o = check_options(opts)

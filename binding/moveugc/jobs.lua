@@ -6,6 +6,78 @@ local errors = require "moveugc.errors"
 local pages = require "moveugc.pages"
 local transfer = require "moveugc.transfer"
 
+---@class moveugc.Progress
+---@field state string "RUNNING", "FINISHED", "FAILED", ...
+---@field percentage_complete integer? 0 to 100
+
+---@class moveugc.Output
+---@field key string the output's name, e.g. "MAIN_FBX"
+---@field format string the file format, e.g. "fbx"
+---@field file moveugc.File the output's file; file.presigned_url downloads it
+
+---@class moveugc.Job
+---@field id string "job-<uuid>"
+---@field name string?
+---@field created string AWSDateTime
+---@field metadata table?
+---@field state string? the job's state as the service reports it
+---@field progress moveugc.Progress?
+---@field take table? when expanded: the take the job runs on
+---@field outputs moveugc.Output[]? when expanded: one per requested output
+---@field client moveugc.ClientInfo? when expanded
+---@field rig {name: string}? when expanded (multicam)
+---@field inputs table? when expanded: clip_window, number_of_actors, options
+
+---@class moveugc.JobCreateArgs
+---@field take_id string the take to animate
+---@field name string?
+---@field metadata table?
+---@field options table? floor_plane, track_ball, track_fingers, track_jersey_numbers (booleans),
+--- mocap_model ("M1", "M2", "S1", "S2"); other keys are passed on camelCased
+---@field clip_window {start_time: number, end_time: number}?
+---@field outputs string[]? output types, e.g. {"MAIN_FBX", "MAIN_GLB", "RENDER_VIDEO"}
+---@field expand string[]? "take", "outputs", "client", "rig", "inputs"
+
+---@class moveugc.JobCreateMulticamArgs: moveugc.JobCreateArgs
+---@field number_of_actors integer 1 to 100
+---@field rig string? a rig name from ugc.rigs.list()
+
+---@class moveugc.JobListArgs: moveugc.ListArgs
+---@field take_id string? only the jobs of this take
+
+---@class moveugc.RetrieveManyArgs
+---@field ids string[] job ids; the results follow their order
+---@field expand string[]?
+
+---@class moveugc.WaitArgs
+---@field id string the job to wait for
+---@field timeout number? seconds before giving up with kind "timeout" (default 3600)
+---@field interval number? seconds between polls (default 5)
+---@field on_progress fun(job: moveugc.Job)? called when the progress changes
+---@field outputs_ready boolean? also wait until every output has a URL (default true)
+---@field expand string[]?
+
+---@class moveugc.WaitAllArgs
+---@field ids string[] the jobs to wait for
+---@field timeout number? seconds before giving up with kind "timeout" (default 3600)
+---@field interval number? seconds between polls (default 5)
+---@field on_progress fun(job: moveugc.Job)? called when a job's progress changes
+---@field outputs_ready boolean? also wait until every output has a URL (default true)
+---@field expand string[]?
+
+---@class moveugc.DownloadOutputsArgs
+---@field job moveugc.Job? a job retrieved with its outputs (or give id)
+---@field id string? the job's id: its outputs are fetched
+---@field dir string an existing folder to write into
+---@field outputs string[]? only these output keys
+---@field on_progress fun(received: number, total: number?, key: string)? per output, as bytes arrive
+---@field overwrite boolean? replace existing files (default false)
+
+---@class moveugc.DownloadedOutput
+---@field key string
+---@field format string
+---@field path string where the file was written
+
 local jobs = {}
 
 local EXPAND = { take = true, outputs = true, client = true, rig = true, inputs = true }
@@ -110,6 +182,8 @@ end
 
 --- Iterates over every job, fetching pages as the loop needs them.
 -- `for job in ugc.jobs.each{take_id = ...} do ... end`; a failure raises.
+---@param a moveugc.JobListArgs?
+---@return fun(): moveugc.Job?
 function jobs.each(c, a)
   local fname = "jobs.each"
   a = args.named(fname, a)

@@ -2,6 +2,27 @@
 -- fetches pages lazily as a loop consumes them.
 local args = require "moveugc.args"
 
+---@class moveugc.ListArgs
+---@field limit integer? items per page, 1 to 100 (default: the client's page_size)
+---@field next_token string? the page to fetch: a previous page's next_token
+---@field sort_by "ASC"|"DESC"? by creation time (default "DESC", newest first)
+---@field expand string[]?
+
+---@class moveugc.Page
+---@field items table[] this page's items
+---@field next_token string? pass to list for the next page; nil on the last page
+---@field limit integer the page size asked for
+
+---@class moveugc.RetrieveArgs
+---@field id string
+---@field expand string[]?
+
+---@class moveugc.UpdateArgs
+---@field id string
+---@field name string?
+---@field metadata table? replaces the whole metadata
+---@field expand string[]?
+
 local pages = {}
 
 local SORT = { ASC = true, DESC = true }

@@ -26,10 +26,12 @@ Task.__index = Task
 Task.__name = "moveugc.Task"
 
 --- True once the task has returned, failed or been cancelled.
+---@return boolean
 function Task:done() return self.status == "done" or self.status == "failed" or self.status == "cancelled" end
 
 --- The function's return values; nil, err if it failed or was cancelled.
 -- Raises when the task is not done yet (see task:done() and task:wait()).
+---@return any ... the function's results, or nil, moveugc.Error
 function Task:result()
   if not self:done() then
     error("task:result: the task is not done yet (check task:done(), or call task:wait())", 2)
@@ -40,6 +42,7 @@ end
 
 --- Steps the client until this task is done, then returns its result. For
 -- scripts: a frame loop checks task:done() instead.
+---@return any ... the function's results, or nil, moveugc.Error
 function Task:wait()
   while not self:done() do self.client:step(0.05) end
   return self:result()
