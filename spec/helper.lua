@@ -7,6 +7,7 @@ local cjson = require "cjson"
 local helper = {}
 
 helper.KEY = "sandbox-key-0123456789"
+helper.OTHER_KEY = "other-key-0123456789" -- a second client, to check that data stays apart
 helper.root = (debug.getinfo(1, "S").source:match("^@(.*)/spec/helper%.lua$")) or "."
 helper.shared = os.getenv("MOVEUGC_SHARED") or (helper.root .. "/../shared")
 
@@ -62,6 +63,26 @@ function helper.sandbox(extra)
   return sb
 end
 
+--- A sandbox that knows helper.KEY and helper.OTHER_KEY, each its own client.
+function helper.two_key_sandbox(extra)
+  return helper.sandbox(("%s --api-key %s --api-key %s"):format(extra or "", helper.KEY, helper.OTHER_KEY))
+end
+
+--- Walks every page of list{limit, next_token, sort_by}, checking each
+-- page's limit and token; returns the ids seen, in order, and the page count.
+function helper.all_pages(list, limit, sort_by)
+  local seen, token, n = {}, nil, 0
+  repeat
+    local page = assert(list{ limit = limit, next_token = token, sort_by = sort_by })
+    assert(page.limit == limit, "page.limit is " .. tostring(page.limit))
+    n = n + 1
+    for _, item in ipairs(page.items) do seen[#seen + 1] = item.id end
+    token = page.next_token
+    assert(token == nil or type(token) == "string", "next_token must be a string or nil")
+  until token == nil
+  return seen, n
+end
+
 --- A client for the sandbox; opts override the defaults.
 function helper.client(sb, opts)
   local moveugc = require "moveugc"
@@ -115,6 +136,22 @@ function helper.take(ugc)
     createSingleCamTake(sources: [{deviceLabel: "cam", fileId: $f, format: MP4}]) { id } }]],
     { f = file.id }))
   return data.createSingleCamTake
+end
+
+--- A file of the given type (default "mp4") with bytes uploaded through
+-- helper.put; returns the file as files.create returned it.
+function helper.uploaded(ugc, file_type, bytes)
+  local file = assert(ugc.files.create{ file_type = file_type or "mp4" })
+  local code = helper.put(file.presigned_url, bytes or ("fake video bytes "):rep(64))
+  assert(code == 200, "upload failed: " .. tostring(code))
+  return file
+end
+
+--- A source table for takes and volumes over a fresh uploaded file.
+function helper.source(ugc, label, extra)
+  local s = { device_label = label or "cam", file_id = helper.uploaded(ugc).id, format = "mp4" }
+  for k, v in pairs(extra or {}) do s[k] = v end
+  return s
 end
 
 return helper

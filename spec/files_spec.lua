@@ -1,0 +1,193 @@
+-- ugc.files (create, retrieve, update, generate_share_code) against the sandbox.
+local helper = require "helper"
+local http = require "socket.http"
+
+local MISSING = "file-00000000-0000-0000-0000-000000000000"
+local OTHER_KEY = helper.OTHER_KEY
+
+describe("ugc.files", function()
+  local sb, ugc, other
+
+  setup(function()
+    sb = helper.two_key_sandbox()
+    ugc = helper.client(sb)
+    other = helper.client(sb, { api_key = OTHER_KEY })
+  end)
+  teardown(function()
+    ugc:close()
+    other:close()
+    sb.stop()
+  end)
+
+  describe("create", function()
+    it("creates a file with every argument and an upload URL", function()
+      local f = assert(ugc.files.create{ file_type = "mp4", name = "clip.mp4",
+        metadata = { shot = 3, tags = { "a" } }, expand = { "client" } })
+      assert.matches("^file%-", f.id)
+      assert.are.equal("mp4", f.type)
+      assert.are.equal("clip.mp4", f.name)
+      assert.are.same({ shot = 3, tags = { "a" } }, f.metadata)
+      assert.is_string(f.created)
+      assert.matches("^https?://", f.presigned_url)
+      assert.matches("^client%-", f.client.id)
+      assert.is_nil(f.thumbnail_url)
+    end)
+    it("keeps the file type as given and works with a colon", function()
+      local f = assert(ugc.files:create{ file_type = "move" })
+      assert.are.equal("move", f.type)
+      assert.is_nil(f.name)
+      assert.is_nil(f.metadata)
+      assert.is_nil(f.client)
+    end)
+    it("accepts the bytes at its presigned URL, then serves them", function()
+      local bytes = ("0123456789abcdef"):rep(40)
+      local f = helper.uploaded(ugc, "mp4", bytes)
+      local back = assert(ugc.files.retrieve(f.id))
+      local body, code = http.request(back.presigned_url)
+      assert.are.equal(200, code)
+      assert.are.equal(bytes, body)
+    end)
+    it("raises on caller mistakes, naming the function and argument", function()
+      assert.has_error(function() ugc.files.create{} end, "files.create: missing required argument 'file_type'")
+      assert.has_error(function() ugc.files.create{ file_type = "" } end,
+        "files.create: bad argument 'file_type' (must not be empty)")
+      assert.has_error(function() ugc.files.create{ file_type = 4 } end,
+        "files.create: bad argument 'file_type' (string expected, got number)")
+      assert.has_error(function() ugc.files.create{ file_type = "mp4", name = 1 } end,
+        "files.create: bad argument 'name' (string expected, got number)")
+      assert.has_error(function() ugc.files.create{ file_type = "mp4", metadata = "{}" } end,
+        "files.create: bad argument 'metadata' (table expected, got string)")
+      assert.has_error(function() ugc.files.create{ file_type = "mp4", type = "mp4" } end,
+        "files.create: unknown argument 'type' (expected expand, file_type, metadata, name)")
+      assert.has_error(function() ugc.files.create{ file_type = "mp4", expand = { "take" } } end,
+        "files.create: bad argument 'expand' (unknown member 'take' (expected client))")
+      assert.has_error(function() ugc.files.create("mp4") end,
+        "files.create: expected a table of named arguments, got string")
+    end)
+    it("returns a validation error for a type the server refuses", function()
+      local f, err = ugc.files.create{ file_type = "not a type!" }
+      assert.is_nil(f)
+      assert.are.equal("validation", err.kind)
+      assert.are.equal("CreateFile", err.operation)
+    end)
+  end)
+
+  describe("retrieve", function()
+    local file
+    setup(function()
+      file = assert(ugc.files.create{ file_type = "mov", name = "r.mov" })
+    end)
+
+    it("takes an id string or a table", function()
+      local a = assert(ugc.files.retrieve(file.id))
+      local b = assert(ugc.files:retrieve{ id = file.id })
+      assert.are.equal(file.id, a.id)
+      assert.are.equal("r.mov", b.name)
+      assert.are.equal(a.created, b.created)
+      assert.is_nil(a.client)
+    end)
+    it("expands client", function()
+      local f = assert(ugc.files.retrieve{ id = file.id, expand = { "client" } })
+      local me = assert(ugc.client.retrieve())
+      assert.are.equal(me.id, f.client.id)
+      assert.are.equal(me.name, f.client.name)
+      local g = assert(ugc.files.retrieve{ id = file.id, expand = "client" })
+      assert.are.equal(me.id, g.client.id)
+    end)
+    it("raises on caller mistakes", function()
+      assert.has_error(function() ugc.files.retrieve() end,
+        "files.retrieve: expected a table of named arguments or an id string, got nil")
+      assert.has_error(function() ugc.files.retrieve{} end, "files.retrieve: missing required argument 'id'")
+      assert.has_error(function() ugc.files.retrieve("") end, "files.retrieve: bad argument 'id' (must not be empty)")
+      assert.has_error(function() ugc.files.retrieve{ id = file.id, expand = { "sources" } } end,
+        "files.retrieve: bad argument 'expand' (unknown member 'sources' (expected client))")
+      assert.has_error(function() ugc.files.retrieve{ id = file.id, name = "x" } end,
+        "files.retrieve: unknown argument 'name' (expected expand, id)")
+    end)
+    it("returns not_found for an unknown id", function()
+      local f, err = ugc.files.retrieve(MISSING)
+      assert.is_nil(f)
+      assert.are.equal("not_found", err.kind)
+      assert.are.equal("GetFile", err.operation)
+      assert.are.equal("MoveNotFoundError", err.error_type)
+    end)
+    it("returns not_found for another client's file", function()
+      local foreign = assert(other.files.create{ file_type = "mp4" })
+      local f, err = ugc.files.retrieve(foreign.id)
+      assert.is_nil(f)
+      assert.are.equal("not_found", err.kind)
+      assert.is_truthy(other.files.retrieve(foreign.id))
+    end)
+  end)
+
+  describe("update", function()
+    it("changes the name and replaces the metadata", function()
+      local f = assert(ugc.files.create{ file_type = "mp4", name = "a", metadata = { a = 1, b = 2 } })
+      local u = assert(ugc.files.update{ id = f.id, name = "b", metadata = { c = 3 }, expand = { "client" } })
+      assert.are.equal("b", u.name)
+      assert.are.same({ c = 3 }, u.metadata)
+      assert.matches("^client%-", u.client.id)
+      local n = assert(ugc.files:update{ id = f.id, name = "c" })
+      assert.are.equal("c", n.name)
+      assert.are.same({ c = 3 }, n.metadata) -- name alone leaves metadata
+      local m = assert(ugc.files.update{ id = f.id, metadata = {} })
+      assert.are.equal("c", m.name)
+      assert.are.same({}, assert(ugc.files.retrieve(f.id)).metadata)
+    end)
+    it("raises on caller mistakes", function()
+      assert.has_error(function() ugc.files.update{ id = "file-x" } end,
+        "files.update: nothing to update (pass name and/or metadata)")
+      assert.has_error(function() ugc.files.update{ name = "x" } end, "files.update: missing required argument 'id'")
+      assert.has_error(function() ugc.files.update("file-x") end,
+        "files.update: expected a table of named arguments, got string")
+      assert.has_error(function() ugc.files.update{ id = "file-x", metadata = 5 } end,
+        "files.update: bad argument 'metadata' (table expected, got number)")
+      assert.has_error(function() ugc.files.update{ id = "file-x", name = "x", expand = { "x" } } end,
+        "files.update: bad argument 'expand' (unknown member 'x' (expected client))")
+    end)
+    it("returns not_found for unknown and foreign ids", function()
+      local _, err = ugc.files.update{ id = MISSING, name = "x" }
+      assert.are.equal("not_found", err.kind)
+      assert.are.equal("UpdateFile", err.operation)
+      local foreign = assert(other.files.create{ file_type = "mp4", name = "theirs" })
+      _, err = ugc.files.update{ id = foreign.id, name = "mine" }
+      assert.are.equal("not_found", err.kind)
+      assert.are.equal("theirs", assert(other.files.retrieve(foreign.id)).name)
+    end)
+  end)
+
+  describe("generate_share_code", function()
+    it("returns code, url, created, expires and file_id", function()
+      local f = helper.uploaded(ugc)
+      local share = assert(ugc.files.generate_share_code(f.id))
+      assert.is_string(share.code)
+      assert.is_true(#share.code > 0)
+      assert.are.equal(f.id, share.file_id)
+      assert.is_nil(share.file)
+      assert.is_string(share.created)
+      assert.is_string(share.expires)
+      assert.is_true(share.expires > share.created)
+      assert.matches("/share/" .. share.code, share.url, 1, true)
+      local again = assert(ugc.files:generate_share_code{ id = f.id })
+      assert.are_not.equal(share.code, again.code)
+    end)
+    it("raises on caller mistakes", function()
+      assert.has_error(function() ugc.files.generate_share_code() end,
+        "files.generate_share_code: expected a table of named arguments or an id string, got nil")
+      assert.has_error(function() ugc.files.generate_share_code{} end,
+        "files.generate_share_code: missing required argument 'id'")
+      assert.has_error(function() ugc.files.generate_share_code{ id = "file-x", expand = { "client" } } end,
+        "files.generate_share_code: unknown argument 'expand' (expected id)")
+    end)
+    it("returns not_found for unknown and foreign ids", function()
+      local share, err = ugc.files.generate_share_code(MISSING)
+      assert.is_nil(share)
+      assert.are.equal("not_found", err.kind)
+      assert.are.equal("GenerateShareCode", err.operation)
+      local foreign = assert(other.files.create{ file_type = "mp4" })
+      share, err = ugc.files.generate_share_code(foreign.id)
+      assert.is_nil(share)
+      assert.are.equal("not_found", err.kind)
+    end)
+  end)
+end)
