@@ -106,3 +106,41 @@ describe("moveugc.core JSON", function()
     end)
   end)
 end)
+
+describe("GraphQL documents", function()
+  local documents = require "moveugc.documents"
+
+  it("select every camelCase field under its snake_case alias", function()
+    local names = {}
+    for name in pairs(documents.operations) do names[#names + 1] = name end
+    table.sort(names)
+    for _, name in ipairs(names) do
+      local op = documents.operations[name]
+      local all = {}
+      for member in pairs(documents.types[op.type].expand) do all[#all + 1] = member end
+      table.sort(all)
+      local doc = documents.get(name, all)
+      local body = doc:match("^.-{.-{(.*)}%s*}$")
+      for field in body:gmatch("%f[%w_](%l[%w_]-%u[%w_]*)") do
+        local alias = field:gsub("%u", function(c) return "_" .. c:lower() end)
+        assert(body:find(alias .. ": " .. field, 1, true),
+          ("%s selects %s without the alias %s"):format(name, field, alias))
+      end
+    end
+    assert.truthy(documents.get("GetFile"):find("presigned_url: presignedUrl", 1, true))
+    assert.truthy(documents.get("ListVolumes"):find("... on HumanVolume {", 1, true))
+  end)
+
+  it("bring snake_case keys straight from the sandbox", function()
+    local helper = require "helper"
+    local sb = helper.sandbox()
+    finally(sb.stop)
+    local ugc = helper.client(sb)
+    local file = assert(ugc.files.create{ file_type = "mp4" })
+    assert.is_string(file.presigned_url)
+    local raw = assert(ugc.graphql(documents.get("GetFile"), { fileId = file.id }))
+    assert.is_string(raw.getFile.presigned_url) -- the alias, as the server sent it
+    assert.is_nil(raw.getFile.presignedUrl)
+    ugc:close()
+  end)
+end)

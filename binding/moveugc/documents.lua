@@ -99,12 +99,23 @@ M.operations = {
       "secret: String", "metadata: AWSJSON" } },
 }
 
+-- Every camelCase field is selected under a snake_case alias
+-- (`presigned_url: presignedUrl`): the server answers in the SDK's own key
+-- names, so decoding renames nothing. Type names (`... on HumanVolume`)
+-- start with a capital and are left alone.
+local function snake_aliases(sel)
+  return (sel:gsub("%f[%w_](%l[%w_]-%u[%w_]*)", function(name)
+    return name:gsub("%u", function(c) return "_" .. c:lower() end) .. ": " .. name
+  end))
+end
+M._snake_aliases = snake_aliases
+
 --- The selection for a type with the given (sorted, checked) expand members.
 function M.selection(type_name, expand)
   local t = M.types[type_name]
   local parts = { t.base }
   for _, name in ipairs(expand or {}) do parts[#parts + 1] = t.expand[name] end
-  return table.concat(parts, " ")
+  return snake_aliases(table.concat(parts, " "))
 end
 
 local function declare(op)
