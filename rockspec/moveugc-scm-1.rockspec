@@ -55,4 +55,8 @@ build = {
     ["moveugc.webhook_signature"] = "binding/moveugc/webhook_signature.lua",
     ["moveugc.webhooks"] = "binding/moveugc/webhooks.lua",
   },
+  -- the command: luarocks wraps it so it finds the modules of its own tree
+  install = {
+    bin = { moveugc = "bin/moveugc" },
+  },
 }

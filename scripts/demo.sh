@@ -1,6 +1,9 @@
 #!/bin/sh
-# make demo: build, start a private sandbox, run the quickstart workflow
-# against it with the SDK, then stop the sandbox.
+# make demo: build, start a private sandbox, run the whole single-camera
+# workflow against it with the SDK (examples/singlecam.lua: a generated sample
+# video is uploaded, a take and a job are made, the job is followed to the end
+# and its outputs are downloaded), then stop the sandbox. The outputs stay in
+# ./demo-output (replaced on each run). A video path may be given as $1.
 set -eu
 cd "$(dirname "$0")/.."
 make -s lua5.4
@@ -17,4 +20,7 @@ export MOVE_UGC_ENDPOINT_URL="$URL"
 export MOVE_API_KEY=sandbox-key-0123456789
 export LUA_PATH="$(pwd)/binding/?.lua;$(pwd)/binding/?/init.lua;;"
 export LUA_CPATH="$(pwd)/build/lua5.4/?.so;;"
-lua5.4 examples/quickstart.lua "$@"
+OUT=demo-output
+rm -rf "$OUT"
+MOVEUGC_OUT="$OUT" lua5.4 examples/singlecam.lua "$@"
+echo "outputs: ./$OUT"

@@ -1,0 +1,460 @@
+-- bin/moveugc, run as a subprocess against the sandbox: output, JSON, exit statuses.
+-- The command always runs on Lua 5.4 (its shebang), whichever Lua runs this spec.
+local helper = require "helper"
+local cjson = require "cjson"
+local moveugc = require "moveugc"
+
+local ROOT = helper.root
+local CLI = ROOT .. "/bin/moveugc"
+-- the 5.4 build of moveugc.core; the ASan build when this run uses it (LD_PRELOAD stays then)
+local ASAN = (os.getenv("LUA_CPATH") or ""):find("/build/asan/", 1, true) ~= nil
+local CDIR = ASAN and "build/asan" or "build/lua5.4"
+
+local SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+local OTHER_SECRET = "whsec_QUJDREVGR0hBQUJDREVGR0hB"
+
+local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+
+describe("bin/moveugc", function()
+  local sb, ugc, dir
+
+  -- Runs the command; returns {out, err, code}. env: variables to set (false
+  -- unsets one); stdin: a file to read from. No run may print the API key.
+  local function run(args, o)
+    o = o or {}
+    local env = {
+      LUA_PATH = ROOT .. "/binding/?.lua;" .. ROOT .. "/binding/?/init.lua;;",
+      LUA_CPATH = ROOT .. "/" .. CDIR .. "/?.so;;",
+      MOVE_API_KEY = helper.KEY, MOVE_UGC_ENDPOINT_URL = sb.url,
+      MOVE_WEBHOOK_SECRET = false, MOVE_DEFAULT_PAGE_SIZE = false,
+    }
+    if not ASAN then env.LD_PRELOAD = false end
+    for k, v in pairs(o.env or {}) do env[k] = v end
+    local unset, set = {}, {} -- env takes its -u options before the assignments
+    for k, v in pairs(env) do
+      if v == false then unset[#unset + 1] = "-u " .. k else set[#set + 1] = k .. "=" .. q(v) end
+    end
+    local parts = { "env", table.concat(unset, " "), table.concat(set, " ") }
+    local quoted = {}
+    for i, a in ipairs(args) do quoted[i] = q(a) end
+    local errfile = helper.tmpname()
+    local cmd = ('%s lua5.4 %s %s <%s 2>%s; echo "rc=$?"'):format(table.concat(parts, " "), q(CLI),
+      table.concat(quoted, " "), q(o.stdin or "/dev/null"), q(errfile))
+    local p = assert(io.popen(cmd))
+    local all = p:read("*a")
+    p:close()
+    local err = helper.read_file(errfile) or ""
+    os.remove(errfile)
+    local out, code = all:match("^(.*)rc=(%d+)\n$")
+    assert(code, "no exit status in: " .. all)
+    assert.is_nil((out .. err):find(helper.KEY, 1, true), "the API key was printed")
+    return { out = out, err = err, code = tonumber(code) }
+  end
+
+  local function json(r)
+    assert.are.equal(0, r.code, r.err)
+    local ok, v = pcall(cjson.decode, r.out)
+    assert(ok, "not JSON: " .. r.out)
+    return v
+  end
+
+  local function upload(name, bytes)
+    local path = dir .. "/" .. (name or "clip.mp4")
+    helper.write_file(path, bytes or ("fake video bytes\n"):rep(500))
+    return json(run{ "--json", "files", "upload", path })
+  end
+
+  local function new_take()
+    local file = upload()
+    return json(run{ "takes", "create", "--file-id", file.id, "--json" })
+  end
+
+  setup(function()
+    sb = helper.sandbox("--job-seconds 0.5")
+    ugc = helper.client(sb)
+  end)
+  teardown(function()
+    ugc:close()
+    sb.stop()
+  end)
+  before_each(function()
+    dir = helper.tmpname()
+    os.execute("mkdir -p " .. q(dir))
+  end)
+  after_each(function() os.execute("rm -rf " .. q(dir)) end)
+
+  describe("help", function()
+    it("prints the commands, options and exit statuses with --help and -h", function()
+      for _, flag in ipairs{ "--help", "-h" } do
+        local r = run{ flag }
+        assert.are.equal(0, r.code)
+        assert.are.equal("", r.err)
+        assert.matches("^Usage: moveugc", r.out)
+        for _, c in ipairs{ "jobs list", "jobs download", "files upload", "takes create", "client",
+          "webhooks verify", "--json", "MOVE_API_KEY", "MOVE_UGC_ENDPOINT_URL" } do
+          assert.is_truthy(r.out:find(c, 1, true), c)
+        end
+        assert.matches("Exit status:", r.out)
+        assert.matches("\n  3 +auth", r.out)
+        assert.matches("\n  10 +signature", r.out)
+      end
+    end)
+    it("prints each command's usage and exits 0", function()
+      for _, c in ipairs{ "jobs list", "jobs get", "jobs create", "jobs update", "jobs wait", "jobs download",
+        "files upload", "files get", "takes create", "takes list", "takes get", "client", "webhooks verify" } do
+        local args = {}
+        for w in c:gmatch("%S+") do args[#args + 1] = w end
+        args[#args + 1] = "--help"
+        local r = run(args)
+        assert.are.equal(0, r.code, c)
+        assert.is_truthy(r.out:find("Usage: moveugc " .. c, 1, true), c)
+      end
+      local r = run{ "help", "jobs", "wait" }
+      assert.are.equal(0, r.code)
+      assert.matches("%-%-timeout", r.out)
+      r = run{ "jobs", "--help" }
+      assert.are.equal(0, r.code)
+      assert.matches("list|get|create", r.out)
+    end)
+    it("needs no API key for help", function()
+      assert.are.equal(0, run({ "--help" }, { env = { MOVE_API_KEY = false } }).code)
+    end)
+  end)
+
+  describe("usage errors exit 2", function()
+    local cases = {
+      { {}, "no command" },
+      { { "jobs" }, "needs a command" },
+      { { "jobs", "frob" }, "unknown command 'jobs frob'" },
+      { { "frob" }, "unknown command 'frob'" },
+      { { "jobs", "list", "--bogus" }, "unknown option '%-%-bogus'" },
+      { { "jobs", "get", "--limit", "3", "job-1" }, "has no option %-%-limit" },
+      { { "jobs", "get" }, "expected one job id" },
+      { { "jobs", "list", "--limit" }, "needs a value" },
+      { { "jobs", "list", "--limit", "x" }, "an integer expected" },
+      { { "jobs", "list", "--limit", "0" }, "jobs.list: bad argument 'limit'" },
+      { { "jobs", "list", "--sort", "up" }, "asc or desc" },
+      { { "jobs", "create" }, "%-%-take%-id is required" },
+      { { "jobs", "create", "--take-id", "t", "--metadata", "[1" }, "JSON object expected" },
+      { { "jobs", "create", "--take-id", "t", "--output", "NOPE" }, "'NOPE' is not one of" },
+      { { "jobs", "update", "job-1" }, "nothing to update" },
+      { { "takes", "create", "--file-id", "a", "--file-id", "b" }, "give %-%-volume%-id" },
+      { { "webhooks", "verify" }, "no secret" },
+    }
+    for _, case in ipairs(cases) do
+      it(table.concat(case[1], " ") .. " -> " .. case[2], function()
+        local r = run(case[1])
+        assert.are.equal(2, r.code, r.err)
+        assert.are.equal("", r.out)
+        assert.matches("^moveugc: ", r.err)
+        assert.matches(case[2], r.err)
+      end)
+    end
+  end)
+
+  describe("files", function()
+    it("uploads a file and shows it, never with the URL's signature", function()
+      local f = upload("capture.mov", ("x"):rep(100000))
+      assert.matches("^file%-", f.id)
+      assert.are.equal("mov", f.type)
+      assert.are.equal("capture.mov", f.name)
+      assert.matches("%?<redacted>$", f.presigned_url)
+      local r = run{ "files", "get", f.id }
+      assert.are.equal(0, r.code)
+      assert.matches("id%s+" .. f.id:gsub("%-", "%%-"), r.out)
+      assert.matches("type%s+mov", r.out)
+      local got = json(run{ "files", "get", f.id, "--json" })
+      assert.are.equal(f.id, got.id)
+      for _, text in ipairs{ r.out, cjson.encode(got) } do
+        assert.is_nil(text:find("Signature", 1, true))
+        assert.is_nil(text:find("x-amz-security-token", 1, true))
+        assert.is_nil(text:find("AWSAccessKeyId", 1, true))
+      end
+      -- the bytes really arrived
+      local file = assert(ugc.files.retrieve(f.id))
+      local copy = dir .. "/copy"
+      assert(ugc.files.download{ file = file, path = copy })
+      assert.are.equal(100000, #helper.read_file(copy))
+    end)
+    it("takes --type, --name and --metadata", function()
+      helper.write_file(dir .. "/noext", "bytes")
+      local f = json(run{ "files", "upload", dir .. "/noext", "--type", "mp4", "--name", "n",
+        "--metadata", '{"camera":"A"}', "--json" })
+      assert.are.equal("mp4", f.type)
+      assert.are.equal("n", f.name)
+      assert.are.same({ camera = "A" }, f.metadata)
+    end)
+    it("fails on a missing path with a usage error", function()
+      local r = run{ "files", "upload", dir .. "/nope.mp4" }
+      assert.are.equal(2, r.code)
+      assert.matches("cannot read", r.err)
+    end)
+  end)
+
+  describe("takes", function()
+    it("creates, lists and shows a single-camera take", function()
+      local file = upload()
+      local take = json(run{ "--json", "takes", "create", "--file-id", file.id, "--label", "phone", "--name", "t1" })
+      assert.matches("^take%-", take.id)
+      assert.are.equal("SINGLE_CAM", take.take_type)
+      assert.are.equal("phone", take.sources[1].device_label)
+      assert.are.equal(file.id, take.sources[1].file.id)
+      local page = json(run{ "takes", "list", "--json", "--limit", "100" })
+      local found = false
+      for _, t in ipairs(page.items) do found = found or t.id == take.id end
+      assert.is_true(found)
+      local r = run{ "takes", "get", take.id }
+      assert.are.equal(0, r.code)
+      assert.matches("SINGLE_CAM", r.out)
+      assert.matches("phone%s+MP4%s+" .. file.id:gsub("%-", "%%-"), r.out)
+    end)
+    it("creates a multi-camera take on a volume", function()
+      local a, b = upload("a.mp4"), upload("b.mp4")
+      local volume = assert(ugc.volumes.create_human_volume{ human_height = 1.8, area_type = "NORMAL",
+        sources = { helper.source(ugc, "l"), helper.source(ugc, "r") } })
+      local take = json(run{ "takes", "create", "--json", "--volume-id", volume.id, "--file-id", a.id,
+        "--file-id", b.id, "--label", "left", "--label", "right", "--lens", "generic-wide", "--clap", "0.5:1.5" })
+      assert.are.equal("MULTI_CAM", take.take_type)
+      assert.are.equal(volume.id, take.volume.id)
+      assert.are.equal("right", take.sources[2].device_label)
+      assert.are.equal("generic-wide", take.sources[2].camera_settings.lens)
+      assert.are.equal(0.5, take.sync_method.clap_window.start_time)
+    end)
+    it("exits 4 for an unknown take or file", function()
+      local r = run{ "takes", "get", "take-00000000-0000-4000-8000-000000000000" }
+      assert.are.equal(4, r.code)
+      assert.matches("^moveugc: not_found error", r.err)
+      assert.are.equal(4, run{ "takes", "create", "--file-id", "file-00000000-0000-4000-8000-000000000000" }.code)
+    end)
+  end)
+
+  describe("jobs", function()
+    it("creates, shows, lists and updates jobs", function()
+      local take = new_take()
+      local job = json(run{ "jobs", "create", "--take-id", take.id, "--name", "cli job", "--json",
+        "--output", "main_fbx,render_video", "--option", "track_fingers=true", "--option", "mocap_model=m2",
+        "--clip", "0.5:2", "--metadata", '{"n":1}', "--expand", "inputs" })
+      assert.matches("^job%-", job.id)
+      assert.are.equal("cli job", job.name)
+      assert.are.same({ n = 1 }, job.metadata)
+      assert.is_true(job.inputs.options.track_fingers)
+      assert.are.equal("M2", job.inputs.options.mocap_model)
+      assert.are.equal(2, job.inputs.clip_window.end_time)
+
+      local got = json(run{ "jobs", "get", job.id, "--json" })
+      assert.are.equal(job.id, got.id)
+      local r = run{ "jobs", "get", job.id }
+      assert.are.equal(0, r.code)
+      assert.matches("name%s+cli job", r.out)
+
+      local second = json(run{ "jobs", "create", "--take-id", take.id, "--json" })
+      local page = json(run{ "jobs", "list", "--take-id", take.id, "--json", "--sort", "asc" })
+      assert.are.equal(2, #page.items)
+      assert.are.equal(job.id, page.items[1].id)
+      assert.are.equal(second.id, page.items[2].id)
+      page = json(run{ "jobs", "list", "--take-id", take.id, "--json", "--limit", "1" })
+      assert.are.equal(1, #page.items)
+      assert.are.equal(second.id, page.items[1].id)
+      assert.is_string(page.next_token)
+      page = json(run{ "jobs", "list", "--take-id", take.id, "--json", "--limit", "1",
+        "--next-token", page.next_token })
+      assert.are.equal(job.id, page.items[1].id)
+      local all = json(run{ "jobs", "list", "--take-id", take.id, "--json", "--limit", "1", "--all" })
+      assert.are.equal(2, #all)
+
+      r = run{ "jobs", "list", "--take-id", take.id, "--limit", "1" }
+      assert.are.equal(0, r.code)
+      assert.matches("^id%s+name%s+state%s+done%s+created\n", r.out)
+      assert.matches("more: moveugc jobs list %-%-next%-token '", r.out)
+
+      local updated = json(run{ "jobs", "update", job.id, "--name", "renamed", "--metadata", '{"n":2}', "--json" })
+      assert.are.equal("renamed", updated.name)
+      assert.are.same({ n = 2 }, updated.metadata)
+    end)
+    it("keeps [] for an empty list in JSON", function()
+      local take = new_take()
+      local r = run{ "jobs", "list", "--take-id", take.id, "--json" }
+      assert.are.equal(0, r.code)
+      assert.matches('"items":%[%]', r.out)
+      assert.are.equal("[]\n", run{ "jobs", "list", "--take-id", take.id, "--json", "--all" }.out)
+    end)
+    it("creates a multicam job with a rig and actors", function()
+      local volume = assert(ugc.volumes.create_human_volume{ human_height = 1.8, area_type = "NORMAL",
+        sources = { helper.source(ugc, "l"), helper.source(ugc, "r") } })
+      local take = assert(ugc.takes.create_multicam{ volume_id = volume.id,
+        sources = { helper.source(ugc, "l"), helper.source(ugc, "r") } })
+      local job = json(run{ "jobs", "create", "--multicam", "--take-id", take.id, "--actors", "2",
+        "--rig", "move_ve", "--expand", "rig,inputs", "--json" })
+      assert.are.equal("move_ve", job.rig.name)
+      assert.are.equal(2, job.inputs.number_of_actors)
+      assert.are.equal(2, run{ "jobs", "create", "--take-id", take.id, "--actors", "2" }.code)
+    end)
+    it("waits for a job and downloads its outputs", function()
+      local take = new_take()
+      local job = json(run{ "jobs", "create", "--take-id", take.id, "--output", "MAIN_FBX", "--output", "MAIN_GLB",
+        "--json" })
+      local r = run{ "jobs", "wait", job.id, "--interval", "0.1", "--timeout", "30" }
+      assert.are.equal(0, r.code, r.err)
+      assert.matches("state%s+FINISHED 100%%", r.out)
+      assert.matches("MAIN_GLB%s+glb", r.out)
+      assert.matches("FINISHED", r.err) -- a line per state change: stderr is not a terminal
+      assert.is_nil(r.err:find("[", 1, true)) -- and no bar
+      local finished = json(run{ "jobs", "get", job.id, "--json" })
+      assert.matches("^http://127%.0%.0%.1:%d+/s3/[^?]+%?<redacted>$", finished.outputs[1].file.presigned_url)
+
+      local out = dir .. "/outputs"
+      local files = json(run{ "jobs", "download", job.id, "--dir", out, "--json" })
+      assert.are.equal(2, #files)
+      assert.are.equal("MAIN_FBX", files[1].key)
+      assert.are.equal(out .. "/MAIN_FBX.fbx", files[1].path)
+      assert.are.equal(65536, files[1].bytes)
+      assert.are.equal(65536, #helper.read_file(out .. "/MAIN_GLB.glb"))
+
+      r = run{ "jobs", "download", job.id, "--dir", out }
+      assert.are.equal(2, r.code)
+      assert.matches("give %-%-overwrite", r.err)
+      r = run{ "jobs", "download", job.id, "--dir", out, "--overwrite", "--output", "main_glb" }
+      assert.are.equal(0, r.code, r.err)
+      assert.matches("^key%s+format%s+bytes%s+path\nMAIN_GLB%s+glb%s+65536%s+", r.out)
+    end)
+    it("exits 11 when the job FAILED and 8 when the wait times out", function()
+      local take = new_take()
+      local failed = json(run{ "jobs", "create", "--take-id", take.id, "--json" })
+      helper.set_job(sb, failed.id, { state = "FAILED" })
+      local r = run{ "jobs", "wait", failed.id, "--interval", "0.1" }
+      assert.are.equal(11, r.code)
+      assert.matches("ended FAILED", r.err)
+      local stuck = json(run{ "jobs", "create", "--take-id", take.id, "--json" })
+      helper.set_job(sb, stuck.id, { percentage_complete = 50 })
+      r = run{ "jobs", "wait", stuck.id, "--interval", "0.1", "--timeout", "0.3" }
+      assert.are.equal(8, r.code)
+      assert.matches("timeout error", r.err)
+    end)
+    it("refuses to download a job that is not finished (exit 5)", function()
+      local take = new_take()
+      local job = json(run{ "jobs", "create", "--take-id", take.id, "--json" })
+      helper.set_job(sb, job.id, { state = "RUNNING" })
+      local r = run{ "jobs", "download", job.id, "--dir", dir }
+      assert.are.equal(5, r.code)
+      assert.matches("no outputs to download yet", r.err)
+    end)
+  end)
+
+  describe("client", function()
+    it("shows the account, as a table or JSON", function()
+      local r = run{ "client" }
+      assert.are.equal(0, r.code)
+      assert.matches("^id%s+client%-", r.out)
+      local c = json(run{ "--json", "client" })
+      assert.are.equal(assert(ugc.client.retrieve()).id, c.id)
+    end)
+  end)
+
+  describe("exit statuses by error kind", function()
+    it("3 for a missing, short or refused key, which is never printed", function()
+      local r = run({ "client" }, { env = { MOVE_API_KEY = false } })
+      assert.are.equal(3, r.code)
+      assert.matches("no API key", r.err)
+      assert.are.equal(3, run({ "client" }, { env = { MOVE_API_KEY = "short" } }).code)
+      local wrong = "not-the-key-0123456789"
+      for _, o in ipairs{ { args = { "client" }, env = { MOVE_API_KEY = wrong } },
+        { args = { "--api-key", wrong, "client" }, env = { MOVE_API_KEY = false } } } do
+        r = run(o.args, { env = o.env })
+        assert.are.equal(3, r.code)
+        assert.matches("^moveugc: auth error", r.err)
+        assert.is_nil((r.out .. r.err):find(wrong, 1, true))
+      end
+    end)
+    it("4 for an unknown id", function()
+      local r = run{ "jobs", "get", "job-00000000-0000-4000-8000-000000000000" }
+      assert.are.equal(4, r.code)
+      assert.matches("^moveugc: not_found error in GetJob", r.err)
+      assert.are.equal(4, run{ "files", "get", "file-00000000-0000-4000-8000-000000000000" }.code)
+    end)
+    it("5 when the service refuses the input", function()
+      local r = run{ "jobs", "list", "--next-token", "not-a-cursor" }
+      assert.are.equal(5, r.code)
+      assert.matches("validation error", r.err)
+    end)
+    it("6 when throttled, 7 when the server fails", function()
+      helper.fault(sb, { target = "graphql", count = 3, status = 429, headers = { ["Retry-After"] = "0" } })
+      assert.are.equal(6, run{ "client" }.code)
+      helper.fault(sb, { target = "graphql", count = 3, status = 503 })
+      local r = run{ "client" }
+      assert.are.equal(7, r.code)
+      assert.matches("server error", r.err)
+      helper.control(sb, "DELETE", "/_sandbox/faults")
+    end)
+    it("8 when nothing answers", function()
+      local socket = require "socket"
+      local s = assert(socket.bind("127.0.0.1", 0))
+      local _, port = s:getsockname()
+      s:close()
+      local r = run({ "client" }, { env = { MOVE_UGC_ENDPOINT_URL = ("http://127.0.0.1:%d/graphql"):format(port) } })
+      assert.are.equal(8, r.code)
+      assert.matches("network error", r.err)
+    end)
+    it("1 when the answer is not the API's", function()
+      helper.fault(sb, { target = "graphql", count = 1, body = "<not json>" })
+      local r = run{ "client" }
+      assert.are.equal(1, r.code)
+      assert.matches("protocol error", r.err)
+    end)
+  end)
+
+  describe("webhooks verify", function()
+    local body = '{"type":"ugc.job.state.completed","timestamp":"2024-05-01T10:00:03.123456Z",'
+      .. '"data":{"job_id":"job-1","take_id":"take-1","state":"FINISHED","percentage_complete":100}}'
+
+    local function headers(secret, ts)
+      ts = ts or tostring(os.time())
+      local sig = moveugc.webhooks.sign{ secret = secret or SECRET, id = "msg_cli", timestamp = ts, body = body }
+      return { "--header", "svix-id: msg_cli", "--header", "Svix-Timestamp: " .. ts,
+        "--header", "svix-signature: " .. sig }
+    end
+
+    local function args(list, extra)
+      local a = { "webhooks", "verify" }
+      for _, v in ipairs(extra) do a[#a + 1] = v end
+      for _, v in ipairs(list) do a[#a + 1] = v end
+      return a
+    end
+
+    it("accepts a delivery signed with the secret, from a file or stdin, with no API key", function()
+      local path = dir .. "/body.json"
+      helper.write_file(path, body)
+      local r = run(args(headers(), { path, "--secret", SECRET }), { env = { MOVE_API_KEY = false } })
+      assert.are.equal(0, r.code, r.err)
+      assert.matches("^verified%s+ugc.job.state.completed\n", r.out)
+      assert.matches("job%s+job%-1", r.out)
+      assert.is_nil(r.out:find(SECRET, 1, true))
+      local event = json(run(args(headers(), { "--json" }), { stdin = path,
+        env = { MOVE_WEBHOOK_SECRET = SECRET } }))
+      assert.are.equal("ugc.job.state.completed", event.type)
+      assert.are.equal("job-1", event.data.job_id)
+    end)
+    it("exits 10 for a wrong signature, an old timestamp or a missing header", function()
+      local path = dir .. "/body.json"
+      helper.write_file(path, body)
+      local r = run(args(headers(OTHER_SECRET), { path, "--secret", SECRET }))
+      assert.are.equal(10, r.code)
+      assert.matches("^moveugc: signature error in webhooks.verify: no matching signature", r.err)
+      assert.are.equal("", r.out)
+      r = run(args(headers(SECRET, tostring(os.time() - 600)), { path, "--secret", SECRET }))
+      assert.are.equal(10, r.code)
+      assert.matches("too old", r.err)
+      assert.are.equal(0, run(args(headers(SECRET, tostring(os.time() - 600)), { path, "--secret", SECRET,
+        "--tolerance", "900" })).code)
+      r = run{ "webhooks", "verify", path, "--secret", SECRET, "--header", "svix-id: msg_cli" }
+      assert.are.equal(10, r.code)
+      assert.matches("missing header", r.err)
+      helper.write_file(path, body .. " ")
+      assert.are.equal(10, run(args(headers(), { path, "--secret", SECRET })).code)
+    end)
+    it("exits 2 for a malformed --header", function()
+      local r = run{ "webhooks", "verify", "--secret", SECRET, "--header", "no colon" }
+      assert.are.equal(2, r.code)
+      assert.matches("NAME: VALUE", r.err)
+    end)
+  end)
+end)
