@@ -17,14 +17,20 @@ local ugc = moveugc.new{} -- api_key and endpoint from MOVE_API_KEY / MOVE_UGC_E
 local function step(fmt, ...) io.write(("==> " .. fmt .. "\n"):format(...)) end
 
 -- 1. a file and its bytes: streamed from disk, checked against the ETag
-local video = arg[1]
+local video, generated = arg[1], nil
 if not video then
-  video = os.tmpname() .. ".mp4"
+  generated = os.tmpname() -- reserves the name; the .mp4 beside it is ours too
+  video = generated .. ".mp4"
   local f = assert(io.open(video, "wb"))
   f:write(("not really a video\n"):rep(4096))
   f:close()
 end
-local file = assert(ugc.files.upload_path{ path = video })
+local file, upload_err = ugc.files.upload_path{ path = video }
+if generated then
+  os.remove(video)
+  os.remove(generated)
+end
+assert(file, upload_err)
 step("file %s created and uploaded", file.id)
 
 -- 2. a take from the file

@@ -396,6 +396,8 @@ describe("ugc.takes", function()
       local page = assert(empty.takes.list())
       assert.are.same({}, page.items)
       assert.is_nil(page.next_token)
+      -- an empty page still encodes its items as a JSON array
+      assert.truthy(require("moveugc.core").json_encode(page):find('"items":[]', 1, true))
       local n = 0
       for _ in empty.takes.each() do n = n + 1 end
       assert.are.equal(0, n)

@@ -7,7 +7,7 @@ local camera_settings = {}
 function camera_settings.list(c)
   local page, err = c:_call("ListCameraSettings", {})
   if err then return nil, err end
-  return page and page.items or {}
+  return require("moveugc.core").array(page and page.items or {})
 end
 
 return camera_settings

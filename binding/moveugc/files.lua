@@ -118,6 +118,7 @@ local UPLOAD_ARGS = { file = true, path = true, on_progress = true }
 
 --- Streams a file from disk to a file's presigned URL (constant memory), then
 -- checks the status and that the returned ETag is the MD5 of what was sent.
+-- Given a file table, an expired URL is replaced by a fresh one (getFile) once.
 ---@param a moveugc.UploadArgs
 ---@return true? ok, moveugc.Error? err
 function files.upload(c, a)
@@ -137,7 +138,9 @@ function files.upload(c, a)
     args.fail(fname, "file", "file table or presigned URL expected, got " .. type(url))
   end
   check_readable(fname, path)
-  local ok, err = transfer.upload(c, fname, url, path, on_progress)
+  -- a file table names its file: an expired URL is replaced by a fresh one
+  local refresh = type(a.file) == "table" and refresher(c, a.file.id) or nil
+  local ok, err = transfer.upload(c, fname, url, path, on_progress, refresh)
   if not ok then return nil, err end
   return true
 end
@@ -175,7 +178,7 @@ function files.upload_path(c, a)
   local file, err = files.create(c, { file_type = file_type, metadata = a.metadata, name = name })
   if not file then return nil, err end
   local ok
-  ok, err = transfer.upload(c, fname, file.presigned_url, path, on_progress)
+  ok, err = transfer.upload(c, fname, file.presigned_url, path, on_progress, refresher(c, file.id))
   if not ok then
     err.file_id = file.id
     return nil, err

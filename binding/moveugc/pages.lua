@@ -1,6 +1,7 @@
 --- Pagination shared by every list: one page at a time, or an iterator that
 -- fetches pages lazily as a loop consumes them.
 local args = require "moveugc.args"
+local core = require "moveugc.core"
 
 ---@class moveugc.ListArgs
 ---@field limit integer? items per page, 1 to 100 (default: the client's page_size)
@@ -41,7 +42,7 @@ function pages.fetch(c, op, vars, expand)
   local page, err = c:_call(op, vars, expand)
   if err then return nil, err end
   page = page or {}
-  local items = page.items or {}
+  local items = core.array(page.items or {}) -- encodes back as [], even empty
   local n = 0
   for i = 1, #items do -- a null item in the list arrives as a hole: close it
     if items[i] ~= nil then

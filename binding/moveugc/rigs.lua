@@ -6,7 +6,7 @@ local rigs = {}
 function rigs.list(c)
   local page, err = c:_call("ListRigs", {})
   if err then return nil, err end
-  return page and page.items or {}
+  return require("moveugc.core").array(page and page.items or {})
 end
 
 return rigs
