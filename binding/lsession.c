@@ -64,6 +64,7 @@ int ugc_l_session_new(lua_State *L) {
   ls->s = ugc_session_new(&cfg, err, sizeof err);
   if (!ls->s) return luaL_error(L, "moveugc: cannot create a session: %s", err);
   ugc_session_set_transfer_limit(ls->s, (int)ugc_opt_number(L, 1, "max_transfers", 4));
+  ugc_session_set_step_budget(ls->s, ugc_opt_number(L, 1, "step_budget_ms", 1));
   return 1;
 }
 

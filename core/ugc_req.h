@@ -47,6 +47,7 @@ struct ugc_req {
   EVP_MD_CTX *md5;
   int64_t offset, content_length, file_size;
   int restarted;
+  int paused;                /* its read callback paused it: step(0) ran out of time */
   size_t err_len;
   ugc_xfer_result xres;
 };
@@ -62,6 +63,9 @@ struct ugc_session {
   int npool;
   int transfer_limit, transfers_running;
   ugc_buf last;               /* the body ugc_session_post hands back */
+  double step_budget_ms;      /* of upload reading and hashing in one step(0); 0: none */
+  double step_deadline_ms;    /* during a step(0): uploads pause past it; else 0 */
+  int paused;                 /* uploads paused by the deadline, resumed next step */
 };
 
 double ugc_now_ms(void);

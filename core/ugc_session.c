@@ -247,6 +247,8 @@ void ugc_session_set_transfer_limit(ugc_session *s, int n) {
   curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)(s->transfer_limit + 4));
 }
 
+void ugc_session_set_step_budget(ugc_session *s, double ms) { s->step_budget_ms = ms > 0 ? ms : 0; }
+
 int ugc_session_live(const ugc_session *s) {
   int n = 0;
   const ugc_req *q;
@@ -295,6 +297,23 @@ static void ugc_req_stop(ugc_req *q) { /* out of the multi handle, if in it */
     curl_multi_remove_handle(q->s->multi, q->easy);
     if (q->kind != UGC_REQ_POST) q->s->transfers_running--;
   }
+  if (q->paused) { /* a pooled handle must not keep its pause */
+    q->paused = 0;
+    if (q->s && q->s->paused > 0) q->s->paused--;
+    curl_easy_pause(q->easy, CURLPAUSE_CONT);
+  }
+}
+
+/* Uploads that a step(0) paused at its deadline go on in this step. */
+static void ugc_resume_paused(ugc_session *s) {
+  ugc_req *q;
+  for (q = s->live; q; q = q->next) {
+    if (q->paused) {
+      q->paused = 0;
+      curl_easy_pause(q->easy, CURLPAUSE_CONT);
+    }
+  }
+  s->paused = 0;
 }
 
 /* ==== posts ============================================================ */
@@ -516,6 +535,7 @@ long ugc_session_timeout_ms(ugc_session *s) {
   long curl_ms = -1, timer = ugc_next_timer(s, ugc_now_ms());
   int running = 0;
   ugc_req *q;
+  if (s->paused) return 0; /* uploads wait for the next step: now */
   for (q = s->live; q; q = q->next) running |= q->state == UGC_RS_RUNNING;
   if (running) curl_multi_timeout(s->multi, &curl_ms);
   if (curl_ms < 0) return timer;
@@ -531,7 +551,11 @@ int ugc_session_step(ugc_session *s, long timeout_ms) {
   int running = 0;
   double now = ugc_now_ms();
   ugc_wake(s, now);
+  if (s->paused) ugc_resume_paused(s);
+  /* step(0) is a frame loop's: uploads stop taking new chunks past a budget */
+  s->step_deadline_ms = timeout_ms == 0 && s->step_budget_ms > 0 ? now + s->step_budget_ms : 0;
   curl_multi_perform(s->multi, &running);
+  s->step_deadline_ms = 0;
   ugc_collect(s);
   if (timeout_ms > 0) {
     long timer = ugc_next_timer(s, now);

@@ -106,6 +106,10 @@ long ugc_session_timeout_ms(ugc_session *s);
 int ugc_session_fdset(ugc_session *s, fd_set *r, fd_set *w, fd_set *x, int *maxfd);
 /* At most n transfers run at once; more wait in a queue (default 4). */
 void ugc_session_set_transfer_limit(ugc_session *s, int n);
+/* A step with timeout 0 (a frame loop's) stops feeding uploads new chunks
+ * once it has run ms milliseconds; they go on in the next step. 0: no limit
+ * (the default here; the Lua binding sets 1). Steps that may wait have none. */
+void ugc_session_set_step_budget(ugc_session *s, double ms);
 int ugc_session_live(const ugc_session *s);
 
 int ugc_req_done(const ugc_req *q);

@@ -96,7 +96,15 @@ static size_t ugc_x_header(char *p, size_t size, size_t n, void *ud) {
 
 static size_t ugc_x_read(char *p, size_t size, size_t n, void *ud) {
   ugc_req *q = ud;
-  size_t got = fread(p, 1, size * n, q->fp);
+  size_t got;
+  /* A step(0) from a frame loop has a time budget: past it, an upload waits
+   * for the next step instead of reading and hashing one more chunk. */
+  if (q->s && q->s->step_deadline_ms > 0 && ugc_now_ms() >= q->s->step_deadline_ms) {
+    q->paused = 1;
+    q->s->paused++;
+    return CURL_READFUNC_PAUSE;
+  }
+  got = fread(p, 1, size * n, q->fp);
   if (got == 0 && ferror(q->fp)) return CURL_READFUNC_ABORT;
   EVP_DigestUpdate(q->md5, p, got);
   q->xres.bytes += (int64_t)got;

@@ -86,6 +86,7 @@
 ---@field log fun(event: table)? one table per request: operation, status, attempts, ms, request_id
 ---@field max_body integer? the largest response body accepted, in bytes (default 64 MiB)
 ---@field max_transfers integer? concurrent uploads and downloads (default 4)
+---@field step_budget_ms number? ms a step(0) may feed uploads; then they wait for the next step (default 1; 0: none)
 ---@field on_task_error fun(err: any, task: moveugc.Task)? sees errors raised in tasks
 
 ---@class moveugc.Progress

@@ -211,6 +211,41 @@ describe("tasks", function()
       assert.is_true(watched >= 1)
     end)
 
+    it("pauses uploads at a step(0)'s budget and resumes them, bytes intact", function()
+      local c = helper.client(sb, { step_budget_ms = 0.01, max_transfers = 8 })
+      local files, list, srcs = {}, {}, {}
+      for i = 1, 8 do
+        files[i] = assert(c.files.create{ file_type = "mp4" })
+        srcs[i] = dir .. "/budget" .. i
+        helper.write_file(srcs[i], ("%d budgeted bytes\n"):format(i):rep(200000))
+      end
+      for i = 1, 8 do
+        list[i] = c:spawn(function() return must(c.files.upload{ file = files[i], path = srcs[i] }) end)
+      end
+      local steps, told_now = 0, false
+      while c:pending() > 0 do
+        c:step(0)
+        steps = steps + 1
+        if c:pending() > 0 and c:timeout_ms() == 0 then told_now = true end
+        if steps % 50 == 0 then helper.sleep(0.001) end
+      end
+      for i = 1, 8 do assert.is_true(list[i]:result()) end
+      assert.is_true(told_now) -- paused uploads: timeout_ms() said "step again now"
+      for i = 1, 8 do -- what arrived is what was sent (the ETag was checked too)
+        local back = dir .. "/budget-back" .. i
+        assert(c.files.download{ file = assert(c.files.retrieve(files[i].id)), path = back })
+        assert.are.equal(helper.read_file(srcs[i]), helper.read_file(back))
+      end
+      -- a paused upload can be cancelled like any other
+      local f = assert(c.files.create{ file_type = "mp4" })
+      local t = c:spawn(function() return must(c.files.upload{ file = f, path = big }) end)
+      for _ = 1, 20 do c:step(0) end
+      t:cancel()
+      while c:pending() > 0 do c:step(0) end
+      assert.are.equal("cancelled", select(2, t:result()).kind)
+      c:close()
+    end)
+
     it("uploads many files at once with upload_many", function()
       local items = {}
       for i = 1, 5 do
@@ -225,5 +260,9 @@ describe("tasks", function()
   it("is reachable from moveugc.new options", function()
     assert.has_error(function() moveugc.new{ api_key = helper.KEY, max_transfers = 0 } end,
       "moveugc.new: bad option 'max_transfers' (a positive integer expected)")
+    assert.has_error(function() moveugc.new{ api_key = helper.KEY, step_budget_ms = -1 } end,
+      "moveugc.new: bad option 'step_budget_ms' (0 or more expected)")
+    assert.has_error(function() moveugc.new{ api_key = helper.KEY, step_budget_ms = "1" } end,
+      "moveugc.new: bad option 'step_budget_ms' (number expected, got string)")
   end)
 end)

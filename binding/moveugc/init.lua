@@ -40,6 +40,7 @@ local OPTIONS = {
   api_key = "string", endpoint = "string", timeout = "number", connect_timeout = "number",
   max_retries = "number", page_size = "number", user_agent = "string", ca_file = "string",
   log = "function", max_body = "number", on_task_error = "function", max_transfers = "number",
+  step_budget_ms = "number",
 }
 
 local function option_error(name, problem)
@@ -111,6 +112,8 @@ local function check_options(opts)
   if o.max_transfers < 1 or o.max_transfers % 1 ~= 0 then
     option_error("max_transfers", "a positive integer expected")
   end
+  o.step_budget_ms = opts.step_budget_ms or 1
+  if o.step_budget_ms < 0 then option_error("step_budget_ms", "0 or more expected") end
   return o
 end
 
@@ -269,6 +272,7 @@ end
 ---@field log fun(event: table)? one table per request: operation, status, attempts, ms, request_id
 ---@field max_body integer? the largest response body accepted, in bytes (default 64 MiB)
 ---@field max_transfers integer? concurrent uploads and downloads (default 4)
+---@field step_budget_ms number? ms a step(0) may feed uploads; then they wait for the next step (default 1; 0: none)
 ---@field on_task_error fun(err: any, task: moveugc.Task)? sees errors raised in tasks
 
 --- Creates a client. Options: api_key (default $MOVE_API_KEY), endpoint
@@ -284,6 +288,7 @@ function M.new(opts)
       endpoint = o.endpoint, api_key = o.api_key, user_agent = o.user_agent,
       timeout = o.timeout, connect_timeout = o.connect_timeout, max_retries = o.max_retries,
       ca_file = o.ca_file, max_body = o.max_body, max_transfers = o.max_transfers,
+      step_budget_ms = o.step_budget_ms,
     },
     _log = o.log,
     _on_task_error = o.on_task_error,

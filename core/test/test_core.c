@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ugc_buf.h"
+#include "ugc_req.h" /* private: the test looks at the pause bookkeeping */
 #include "ugc_session.h"
 
 int ugc_test_passed, ugc_test_failed; /* shared with the other test files */
@@ -178,6 +179,77 @@ static void test_session_async(const char *url) {
   ugc_req_free(q[0]);
 }
 
+/* A presigned upload URL from createFile, unescaped from the JSON body. */
+static int upload_url(ugc_session *s, char *out, size_t n) {
+  static const char body[] = "{\"query\":\"mutation { createFile(type: \\\"mp4\\\") { presignedUrl } }\"}";
+  ugc_result r;
+  const char *p, *e;
+  size_t o = 0;
+  if (ugc_session_post(s, body, sizeof body - 1, 1, &r) != UGC_OK) return -1;
+  p = strstr(r.body, "\"presignedUrl\":\"");
+  if (!p) return -1;
+  for (p += 16, e = strchr(p, '"'); p && e && p < e && o + 1 < n; p++) {
+    if (*p == '\\' && p + 1 < e) p++; /* \/ and the like */
+    out[o++] = *p;
+  }
+  out[o] = '\0';
+  return o > 0 ? 0 : -1;
+}
+
+/* step(0) stops feeding uploads at its budget: they pause, the host is told
+ * to step again at once, and the next steps carry them to the end intact. */
+static void test_step_budget(const char *url) {
+  char put[1024], path[] = "/tmp/moveugc-budget-XXXXXX";
+  ugc_req *q[3];
+  int i, fd, steps = 0, paused_seen = 0, told_now = 1, ok = 1, never = 1;
+  FILE *f;
+  ugc_session *s = make_session(url, 0, 0);
+  if (!s) return;
+  fd = mkstemp(path);
+  CHECK(fd >= 0);
+  if (fd < 0) return;
+  f = fdopen(fd, "wb");
+  for (i = 0; i < 4 * 1024 * 1024 / 16; i++) fputs("budgeted bytes\n.", f);
+  fclose(f);
+  ugc_session_set_transfer_limit(s, 3);
+  ugc_session_set_step_budget(s, 0.001);
+  for (i = 0; i < 3; i++) {
+    CHECK(upload_url(s, put, sizeof put) == 0);
+    q[i] = ugc_upload_start(s, put, path);
+  }
+  while (ugc_session_step(s, 0) > 0 && ++steps < 1000000) {
+    if (s->paused) {
+      paused_seen++;
+      told_now &= ugc_session_timeout_ms(s) == 0;
+    }
+  }
+  CHECK(paused_seen > 0 && told_now);
+  for (i = 0; i < 3; i++) {
+    const ugc_xfer_result *r = ugc_req_xfer(q[i]);
+    ok &= r->error == UGC_OK && r->status == 200 && r->bytes == 4 * 1024 * 1024 &&
+          strcmp(r->etag, r->md5_hex) == 0;
+    ugc_req_free(q[i]);
+  }
+  CHECK(ok);
+  /* a paused upload cancelled, its handle pooled and reused cleanly */
+  CHECK(upload_url(s, put, sizeof put) == 0);
+  q[0] = ugc_upload_start(s, put, path);
+  for (i = 0; i < 100000 && !s->paused; i++) ugc_session_step(s, 0);
+  CHECK(s->paused == 1);
+  ugc_req_cancel(q[0]);
+  CHECK(s->paused == 0);
+  ugc_req_free(q[0]);
+  ugc_session_set_step_budget(s, 0); /* no budget: nothing pauses */
+  CHECK(upload_url(s, put, sizeof put) == 0);
+  q[0] = ugc_upload_start(s, put, path);
+  while (ugc_session_step(s, 0) > 0) never &= s->paused == 0;
+  CHECK(never);
+  CHECK(ugc_req_xfer(q[0])->error == UGC_OK && ugc_req_xfer(q[0])->status == 200);
+  ugc_req_free(q[0]);
+  ugc_session_free(s);
+  remove(path);
+}
+
 int main(void) {
   const char *url = getenv("MOVEUGC_SANDBOX_URL");
   test_buf();
@@ -188,6 +260,7 @@ int main(void) {
   if (url && *url) {
     test_session_sandbox(url);
     test_session_async(url);
+    test_step_budget(url);
   }
   else fprintf(stderr, "note: MOVEUGC_SANDBOX_URL unset, sandbox session tests not run\n");
   fflush(stderr);
