@@ -1,0 +1,30 @@
+"""bench/percall.py: the Python baseline for one retrieve: requests.Session
+(the official SDK's transport) doing the same POST and decoding the JSON.
+
+Usage: python3 bench/percall.py N URL REQUEST_BODY_FILE
+One warm-up call, then N calls; prints "calls: N" and "cpu_s: <seconds>".
+"""
+import sys
+import time
+
+import requests
+
+n, url, body_file = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+with open(body_file, "rb") as f:
+    body = f.read()
+session = requests.Session()
+session.headers.update({"Content-Type": "application/json", "Accept": "application/json",
+                        "Authorization": "sandbox-key-0123456789"})
+
+
+def call():
+    r = session.post(url, data=body)
+    r.raise_for_status()
+    return r.json()
+
+
+assert call()["data"]["getJob"]["outputs"]
+t0 = time.process_time()
+for _ in range(n):
+    call()
+print(f"calls: {n}\ncpu_s: {time.process_time() - t0:.6f}")
