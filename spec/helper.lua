@@ -83,6 +83,26 @@ function helper.all_pages(list, limit, sort_by)
   return seen, n
 end
 
+--- The paging contract of a list, as busted cases (pass busted's `it`):
+-- pages of 3, newest first by default and with "desc", oldest first with
+-- "ASC"/"asc". get() returns the list function and the ids in creation order.
+function helper.it_pages(it, get)
+  local function check(sort_by, oldest_first)
+    local list, ids = get()
+    local seen, n = helper.all_pages(list, 3, sort_by)
+    assert(n == math.ceil(#ids / 3), ("%d pages for %d items"):format(n, #ids))
+    assert(#seen == #ids, ("%d items seen of %d"):format(#seen, #ids))
+    for i = 1, #ids do
+      local want = oldest_first and ids[i] or ids[#ids + 1 - i]
+      assert(seen[i] == want, ("item %d is %s, expected %s"):format(i, tostring(seen[i]), want))
+    end
+  end
+  it("pages newest first by default", function() check(nil, false) end)
+  it("pages newest first with sort_by desc", function() check("desc", false) end)
+  it("pages oldest first with sort_by ASC", function() check("ASC", true) end)
+  it("pages oldest first with sort_by asc", function() check("asc", true) end)
+end
+
 --- A client for the sandbox; opts override the defaults.
 function helper.client(sb, opts)
   local moveugc = require "moveugc"

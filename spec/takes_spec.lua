@@ -307,24 +307,8 @@ describe("ugc.takes", function()
       lsb.stop()
     end)
 
-    local function all_pages(sort_by) return helper.all_pages(c.takes.list, 3, sort_by) end
+    helper.it_pages(it, function() return c.takes.list, ids end)
 
-    it("pages newest first by default", function()
-      local seen, n = all_pages()
-      assert.are.equal(4, n)
-      assert.are.equal(N, #seen)
-      for i = 1, N do assert.are.equal(ids[N + 1 - i], seen[i]) end
-    end)
-    it("pages newest first with sort_by desc", function()
-      local seen, n = all_pages("desc")
-      assert.are.equal(4, n)
-      for i = 1, N do assert.are.equal(ids[N + 1 - i], seen[i]) end
-    end)
-    it("pages oldest first with sort_by ASC", function()
-      local seen, n = all_pages("ASC")
-      assert.are.equal(4, n)
-      assert.are.same(ids, seen)
-    end)
     it("uses the client's page size and expands items", function()
       local page = assert(c.takes:list{ expand = { "sources", "client" } })
       assert.are.equal(10, #page.items)
