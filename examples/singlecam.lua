@@ -20,7 +20,7 @@ lines are printed. Exits 1 with the error message when any step fails.
 local moveugc = require "moveugc"
 local core = require "moveugc.core"
 
-local OUTPUTS = { "MAIN_FBX", "MAIN_GLB", "RENDER_VIDEO" }
+local OUTPUTS = { "MAIN_FBX", "MAIN_BLEND", "MAIN_GLB", "MAIN_USDC", "RENDER_VIDEO", "MOTION_DATA" }
 
 local started = core.now()
 
@@ -62,14 +62,14 @@ local function progress(label)
     if TTY then
       local width = 30
       local filled = math.floor(fraction * width + 0.5)
-      io.write(("\r    %-8s [%s%s] %3d%% %-11s"):format(label, ("#"):rep(filled),
+      io.write(("\r    %-12s [%s%s] %3d%% %-11s"):format(label, ("#"):rep(filled),
         ("."):rep(width - filled), math.floor(fraction * 100), note or ""))
       if fraction >= 1 then io.write("\n") end
     else
       local quarter = math.floor(fraction * 4)
       if quarter > last_quarter or note ~= last_note then
         last_quarter, last_note = quarter, note
-        local text = ("    %-8s %3d%% %s"):format(label, math.floor(fraction * 100), note or "")
+        local text = ("    %-12s %3d%% %s"):format(label, math.floor(fraction * 100), note or "")
         io.write((text:gsub("%s+$", "")), "\n")
       end
     end
@@ -136,7 +136,7 @@ say("downloading %d outputs into %s", #job.outputs, outdir)
 local bars = {}
 local files = check(ugc.jobs.download_outputs{ job = job, dir = outdir,
   on_progress = function(done, total, key)
-    bars[key] = bars[key] or progress(key:sub(1, 8))
+    bars[key] = bars[key] or progress(key:sub(1, 12))
     bars[key](done, total)
   end })
 
