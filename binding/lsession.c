@@ -262,11 +262,15 @@ static int ugc_l_session_download(lua_State *L) { return ugc_l_session_transfer(
 
 /* ==== the step loop ==================================================== */
 
-/* session:step(timeout_s?) -> requests not done */
+/* session:step(timeout_s?, budgeted?) -> requests not done. budgeted
+ * defaults to timeout 0: the upload budget of a frame loop's step. */
 static int ugc_l_session_step(lua_State *L) {
   ugc_lsession *ls = ugc_check_session(L, 1);
   lua_Number t = luaL_optnumber(L, 2, 0);
-  lua_pushinteger(L, ugc_session_step(ls->s, t > 0 ? (long)(t * 1000.0 + 0.5) : 0));
+  int budgeted = lua_isnoneornil(L, 3) ? t <= 0 : lua_toboolean(L, 3);
+  long ms = t > 0 ? (long)(t * 1000.0 + 0.5) : 0;
+  if (t > 0 && ms == 0) ms = 1;
+  lua_pushinteger(L, ugc_session_step_budgeted(ls->s, ms, budgeted));
   return 1;
 }
 

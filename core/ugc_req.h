@@ -15,6 +15,11 @@
 UGC_BEGIN_HIDDEN
 
 #define UGC_EASY_POOL 8
+/* In a budgeted step, an upload more than this many chunks ahead of the
+ * furthest behind of those the last step paused waits: the budget goes round
+ * and nobody starves. (An upload whose socket is slow never asks, so never
+ * holds the others back.) */
+#define UGC_FAIR_AHEAD 8
 
 typedef enum ugc_req_state {
   UGC_RS_QUEUED,  /* a transfer waiting for a free slot */
@@ -48,6 +53,7 @@ struct ugc_req {
   int64_t offset, content_length, file_size;
   int restarted;
   int paused;                /* its read callback paused it: step(0) ran out of time */
+  int64_t chunks;            /* chunks read: a budgeted step feeds the ones behind first */
   size_t err_len;
   ugc_xfer_result xres;
 };
@@ -65,7 +71,10 @@ struct ugc_session {
   ugc_buf last;               /* the body ugc_session_post hands back */
   double step_budget_ms;      /* of upload reading and hashing in one step(0); 0: none */
   double step_deadline_ms;    /* during a step(0): uploads pause past it; else 0 */
-  int paused;                 /* uploads paused by the deadline, resumed next step */
+  int paused;                 /* uploads paused in a budgeted step, resumed at the next */
+  int step_fed;               /* chunks read in this budgeted step */
+  int contended;              /* uploads wanted a chunk and were paused in the last step */
+  int64_t min_chunks;         /* then: the fewest chunks any of them has read */
 };
 
 double ugc_now_ms(void);

@@ -293,24 +293,28 @@ int ugc_req_run(ugc_req *q) {
 }
 
 static void ugc_req_stop(ugc_req *q) { /* out of the multi handle, if in it */
-  if (q->state == UGC_RS_RUNNING && q->s) {
-    curl_multi_remove_handle(q->s->multi, q->easy);
-    if (q->kind != UGC_REQ_POST) q->s->transfers_running--;
-  }
-  if (q->paused) { /* a pooled handle must not keep its pause */
+  if (q->paused) { /* unpaused while it still has its connection, so that
+                     * the pooled handle does not keep the pause */
     q->paused = 0;
     if (q->s && q->s->paused > 0) q->s->paused--;
     curl_easy_pause(q->easy, CURLPAUSE_CONT);
   }
+  if (q->state == UGC_RS_RUNNING && q->s) {
+    curl_multi_remove_handle(q->s->multi, q->easy);
+    if (q->kind != UGC_REQ_POST) q->s->transfers_running--;
+  }
 }
 
-/* Uploads that a step(0) paused at its deadline go on in this step. */
+/* Uploads that the last budgeted step paused go on in this step; the
+ * fewest chunks among them sets how far ahead the others may be. */
 static void ugc_resume_paused(ugc_session *s) {
   ugc_req *q;
+  s->min_chunks = -1;
   for (q = s->live; q; q = q->next) {
     if (q->paused) {
       q->paused = 0;
       curl_easy_pause(q->easy, CURLPAUSE_CONT);
+      if (s->min_chunks < 0 || q->chunks < s->min_chunks) s->min_chunks = q->chunks;
     }
   }
   s->paused = 0;
@@ -548,12 +552,17 @@ int ugc_session_fdset(ugc_session *s, fd_set *r, fd_set *w, fd_set *x, int *maxf
 }
 
 int ugc_session_step(ugc_session *s, long timeout_ms) {
+  return ugc_session_step_budgeted(s, timeout_ms, timeout_ms == 0);
+}
+
+int ugc_session_step_budgeted(ugc_session *s, long timeout_ms, int budgeted) {
   int running = 0;
   double now = ugc_now_ms();
   ugc_wake(s, now);
-  if (s->paused) ugc_resume_paused(s);
-  /* step(0) is a frame loop's: uploads stop taking new chunks past a budget */
-  s->step_deadline_ms = timeout_ms == 0 && s->step_budget_ms > 0 ? now + s->step_budget_ms : 0;
+  s->contended = s->paused > 0;
+  if (s->contended) ugc_resume_paused(s);
+  s->step_deadline_ms = budgeted && s->step_budget_ms > 0 ? now + s->step_budget_ms : 0;
+  s->step_fed = 0;
   curl_multi_perform(s->multi, &running);
   s->step_deadline_ms = 0;
   ugc_collect(s);

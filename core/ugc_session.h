@@ -100,15 +100,19 @@ ugc_req *ugc_post_start(ugc_session *s, const char *body, size_t len, int is_mut
 /* Advances every request, waiting up to timeout_ms for network activity
  * (0: never waits). Returns how many requests are not done. */
 int ugc_session_step(ugc_session *s, long timeout_ms);
+/* The same, saying whether this step has the upload budget (see
+ * ugc_session_set_step_budget); ugc_session_step gives it to timeout 0. */
+int ugc_session_step_budgeted(ugc_session *s, long timeout_ms, int budgeted);
 /* How long a host may sleep before the next step; -1 when nothing runs. */
 long ugc_session_timeout_ms(ugc_session *s);
 /* The sockets libcurl waits on, for hosts with their own event loop. */
 int ugc_session_fdset(ugc_session *s, fd_set *r, fd_set *w, fd_set *x, int *maxfd);
 /* At most n transfers run at once; more wait in a queue (default 4). */
 void ugc_session_set_transfer_limit(ugc_session *s, int n);
-/* A step with timeout 0 (a frame loop's) stops feeding uploads new chunks
- * once it has run ms milliseconds; they go on in the next step. 0: no limit
- * (the default here; the Lua binding sets 1). Steps that may wait have none. */
+/* A budgeted step (by default one with timeout 0: a frame loop's) stops
+ * feeding uploads new chunks once it has run ms milliseconds; they go on in
+ * the next step, the ones furthest behind first. 0: no limit (the default
+ * here; the Lua binding sets 1). */
 void ugc_session_set_step_budget(ugc_session *s, double ms);
 int ugc_session_live(const ugc_session *s);
 

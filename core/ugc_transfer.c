@@ -97,14 +97,23 @@ static size_t ugc_x_header(char *p, size_t size, size_t n, void *ud) {
 static size_t ugc_x_read(char *p, size_t size, size_t n, void *ud) {
   ugc_req *q = ud;
   size_t got;
-  /* A step(0) from a frame loop has a time budget: past it, an upload waits
-   * for the next step instead of reading and hashing one more chunk. */
-  if (q->s && q->s->step_deadline_ms > 0 && ugc_now_ms() >= q->s->step_deadline_ms) {
-    q->paused = 1;
-    q->s->paused++;
-    return CURL_READFUNC_PAUSE;
+  ugc_session *s = q->s;
+  /* A budgeted step (a frame loop's step(0)): past the deadline an upload
+   * waits for the next step instead of reading and hashing one more chunk,
+   * except the step's first chunk, so that uploads always move. Uploads far
+   * ahead of those the last step paused wait, so that these go first. */
+  if (s && s->step_deadline_ms > 0) {
+    int late = s->step_fed > 0 && ugc_now_ms() >= s->step_deadline_ms;
+    int ahead = s->contended && q->chunks > s->min_chunks + UGC_FAIR_AHEAD;
+    if (late || ahead) {
+      q->paused = 1;
+      s->paused++;
+      return CURL_READFUNC_PAUSE;
+    }
+    s->step_fed++;
   }
   got = fread(p, 1, size * n, q->fp);
+  q->chunks++;
   if (got == 0 && ferror(q->fp)) return CURL_READFUNC_ABORT;
   EVP_DigestUpdate(q->md5, p, got);
   q->xres.bytes += (int64_t)got;

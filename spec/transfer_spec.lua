@@ -70,6 +70,31 @@ describe("file transfers", function()
       assert(ugc.files.download{ file = assert(ugc.files.retrieve(file.id)), path = back })
       assert.are.equal(md5sum(path), md5sum(back))
     end)
+    it("says expired, not auth, when the file already has its bytes", function()
+      local path = sample("twice.mp4", 3000)
+      local file = assert(ugc.files.upload_path{ path = path })
+      helper.advance(sb, 3600) -- getFile now gives a download URL: a PUT to it is refused
+      local ok, err = ugc.files.upload{ file = file, path = path }
+      assert.is_nil(ok)
+      assert.are.equal("expired", err.kind)
+      assert.truthy(err.message:find("may already be uploaded", 1, true))
+      assert.is_nil(tostring(err):find("Signature=", 1, true))
+    end)
+    it("fails with kind protocol when getFile gives no URL to retry with", function()
+      local c = helper.client(sb)
+      local file = assert(c.files.create{ file_type = "mp4" })
+      helper.advance(sb, 3600)
+      local call = c._call
+      c._call = function(self, op, ...) -- a server whose getFile has no presignedUrl
+        if op == "GetFile" then return { id = file.id } end
+        return call(self, op, ...)
+      end
+      local ok, err = c.files.upload{ file = file, path = sample("nourl.mp4", 100) }
+      assert.is_nil(ok)
+      assert.are.equal("protocol", err.kind)
+      assert.truthy(err.message:find("no presigned URL", 1, true))
+      c:close()
+    end)
     it("reports an ETag that is not the MD5 of what was sent", function()
       local file = assert(ugc.files.create{ file_type = "mp4" })
       helper.fault(sb, { target = "upload", count = 1, etag = '"00000000000000000000000000000000"' })

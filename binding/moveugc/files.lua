@@ -1,5 +1,6 @@
 --- ugc.files: files, their presigned URLs, and streaming transfers.
 local args = require "moveugc.args"
+local errors = require "moveugc.errors"
 local tasks = require "moveugc.tasks"
 local transfer = require "moveugc.transfer"
 
@@ -105,6 +106,10 @@ local function refresher(c, id)
   return function()
     local f, err = c:_call("GetFile", { fileId = id })
     if not f then return nil, err end
+    if type(f.presigned_url) ~= "string" then
+      return nil, errors.new{ kind = "protocol", operation = "GetFile",
+        message = "getFile returned no presigned URL for " .. id }
+    end
     return f.presigned_url
   end
 end
@@ -118,7 +123,8 @@ local UPLOAD_ARGS = { file = true, path = true, on_progress = true }
 
 --- Streams a file from disk to a file's presigned URL (constant memory), then
 -- checks the status and that the returned ETag is the MD5 of what was sent.
--- Given a file table, an expired URL is replaced by a fresh one (getFile) once.
+-- Given a file table, an expired URL is replaced once by the one getFile
+-- returns (an upload URL while the file has no bytes yet).
 ---@param a moveugc.UploadArgs
 ---@return true? ok, moveugc.Error? err
 function files.upload(c, a)

@@ -225,7 +225,7 @@ function tasks.step(client, timeout)
     end
     if task.wake then wait = math.max(0, math.min(wait, task.wake - now)) end
   end
-  client._session:step(wait)
+  client._session:step(wait, timeout == 0) -- only the caller's step(0) has the upload budget
   now = core.now()
   local n = #list
   for i = 1, n do

@@ -62,7 +62,7 @@ transfer.file_size = file_size
 --- PUTs a file; retries transient failures (a PUT of the same bytes is
 -- idempotent). `refresh()` may return a new URL when this one has expired.
 function transfer.upload(c, op, url, path, on_progress, refresh)
-  local attempts, refreshed = 0, false
+  local attempts, expired = 0, nil
   while true do
     attempts = attempts + 1
     local r = c:_transfer("upload", url, path, on_progress)
@@ -75,11 +75,17 @@ function transfer.upload(c, op, url, path, on_progress, refresh)
       return true, r
     end
     err.attempts = attempts
-    if err.kind == "expired" and refresh and not refreshed then
-      refreshed = true
+    if err.kind == "expired" and refresh and not expired then
+      expired = err
       local fresh, rerr = refresh()
       if not fresh then return nil, rerr end
       url = fresh
+    elseif expired and err.kind == "auth" then
+      -- the fresh URL is refused too: most likely the file has its bytes
+      -- already, and getFile gave a download URL. The expiry is the news.
+      expired.message = expired.message .. "; the fresh URL from getFile was refused too (" .. err.message ..
+        "): the file may already be uploaded"
+      return nil, expired
     elseif not err.retryable or attempts > c._max_retries then
       return nil, err
     else
