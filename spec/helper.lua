@@ -103,6 +103,22 @@ function helper.it_pages(it, get)
   it("pages oldest first with sort_by asc", function() check("asc", true) end)
 end
 
+--- Loops over each(args) with a client that does not retry, and makes the
+-- sandbox answer `status` once after `at` items; returns pcall's ok and
+-- error, and how many items the loop saw.
+function helper.break_iterator(sb, each_of, args, at, status)
+  local c0 = helper.client(sb, { max_retries = 0 })
+  local n = 0
+  local ok, err = pcall(function()
+    for _ in each_of(c0)(args) do
+      n = n + 1
+      if n == at then helper.fault(sb, { target = "graphql", count = 1, status = status }) end
+    end
+  end)
+  c0:close()
+  return ok, err, n
+end
+
 --- A client for the sandbox; opts override the defaults.
 function helper.client(sb, opts)
   local moveugc = require "moveugc"

@@ -177,19 +177,12 @@ describe("ugc.jobs", function()
       assert.has_error(function() ugc.jobs.list{ sort_by = "sideways" } end)
     end)
     it("raises the structured error from an iterator", function()
-      local c = helper.client(sb, { max_retries = 0 })
-      local n = 0
-      local ok, err = pcall(function()
-        for _ in c.jobs.each{ take_id = lt.id, limit = 5 } do
-          n = n + 1
-          if n == 5 then helper.fault(sb, { target = "graphql", count = 1, status = 500 }) end
-        end
-      end)
+      local ok, err, n = helper.break_iterator(sb, function(c) return c.jobs.each end,
+        { take_id = lt.id, limit = 5 }, 5, 500)
       assert.is_false(ok)
       assert.are.equal(5, n) -- the first page was served, the second failed
       assert.are.equal("server", err.kind)
       assert.are.equal(500, err.status)
-      c:close()
     end)
   end)
 

@@ -361,19 +361,11 @@ describe("ugc.takes", function()
       assert.are.equal("ListTakes", err.operation)
     end)
     it("raises the structured error from an iterator", function()
-      local c0 = helper.client(lsb, { max_retries = 0 })
-      local n = 0
-      local ok, err = pcall(function()
-        for _ in c0.takes.each{ limit = 3 } do
-          n = n + 1
-          if n == 3 then helper.fault(lsb, { target = "graphql", count = 1, status = 500 }) end
-        end
-      end)
+      local ok, err, n = helper.break_iterator(lsb, function(c0) return c0.takes.each end, { limit = 3 }, 3, 500)
       assert.is_false(ok)
       assert.are.equal(3, n)
       assert.are.equal("server", err.kind)
       assert.are.equal(500, err.status)
-      c0:close()
     end)
     it("lists nothing for a client without takes", function()
       local empty = helper.client(lsb, { api_key = OTHER_KEY })

@@ -252,19 +252,11 @@ describe("ugc.volumes", function()
         "volumes.each: unknown argument 'page' (expected expand, limit, next_token, sort_by)")
     end)
     it("raises the structured error from an iterator", function()
-      local c0 = helper.client(lsb, { max_retries = 0 })
-      local n = 0
-      local ok, err = pcall(function()
-        for _ in c0.volumes.each{ limit = 2 } do
-          n = n + 1
-          if n == 2 then helper.fault(lsb, { target = "graphql", count = 1, status = 503 }) end
-        end
-      end)
+      local ok, err, n = helper.break_iterator(lsb, function(c0) return c0.volumes.each end, { limit = 2 }, 2, 503)
       assert.is_false(ok)
       assert.are.equal(2, n)
       assert.are.equal("server", err.kind)
       assert.are.equal(503, err.status)
-      c0:close()
     end)
   end)
 

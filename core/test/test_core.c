@@ -197,21 +197,26 @@ static int upload_url(ugc_session *s, char *out, size_t n) {
   return o > 0 ? 0 : -1;
 }
 
+/* A temporary file of mib MiB of one 16-byte line repeated; path is a
+ * mkstemp template, filled in. 0 on success. */
+static int sample_file(char *path, int mib, const char line[17]) {
+  int i, fd = mkstemp(path);
+  FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+  if (!f) return -1;
+  for (i = 0; i < mib * 1024 * 1024 / 16; i++) fputs(line, f);
+  return fclose(f) == 0 ? 0 : -1;
+}
+
 /* step(0) stops feeding uploads at its budget: they pause, the host is told
  * to step again at once, and the next steps carry them to the end intact. */
 static void test_step_budget(const char *url) {
   char put[1024], path[] = "/tmp/moveugc-budget-XXXXXX";
   ugc_req *q[3];
-  int i, fd, steps = 0, paused_seen = 0, told_now = 1, ok = 1, never = 1;
-  FILE *f;
-  ugc_session *s = make_session(url, 0, 0);
+  int i, steps = 0, paused_seen = 0, told_now = 1, ok = 1, never = 1;
+  ugc_session *s;
+  CHECK(sample_file(path, 4, "budgeted bytes\n.") == 0);
+  s = make_session(url, 0, 0);
   if (!s) return;
-  fd = mkstemp(path);
-  CHECK(fd >= 0);
-  if (fd < 0) return;
-  f = fdopen(fd, "wb");
-  for (i = 0; i < 4 * 1024 * 1024 / 16; i++) fputs("budgeted bytes\n.", f);
-  fclose(f);
   ugc_session_set_transfer_limit(s, 3);
   ugc_session_set_step_budget(s, 0.001);
   for (i = 0; i < 3; i++) {
@@ -266,17 +271,12 @@ static void test_step_fairness(const char *url) {
   char put[1024], path[] = "/tmp/moveugc-fair-XXXXXX";
   enum { N = 12 };
   ugc_req *q[N];
-  int i, fd, steps = 0, first_done = 0, all_ok = 1;
+  int i, steps = 0, first_done = 0, all_ok = 1;
   int64_t least = -1;
-  FILE *f;
-  ugc_session *s = make_session(url, 0, 0);
+  ugc_session *s;
+  CHECK(sample_file(path, 4, "fairly shared.\n.") == 0);
+  s = make_session(url, 0, 0);
   if (!s) return;
-  fd = mkstemp(path);
-  CHECK(fd >= 0);
-  if (fd < 0) return;
-  f = fdopen(fd, "wb");
-  for (i = 0; i < 4 * 1024 * 1024 / 16; i++) fputs("fairly shared.\n.", f);
-  fclose(f);
   ugc_session_set_transfer_limit(s, N);
   ugc_session_set_step_budget(s, 1); /* a frame loop: 1 ms, then a 4 ms frame */
   for (i = 0; i < N; i++) {
