@@ -9,7 +9,6 @@ local helper = {}
 helper.KEY = "sandbox-key-0123456789"
 helper.OTHER_KEY = "other-key-0123456789" -- a second client, to check that data stays apart
 helper.root = (debug.getinfo(1, "S").source:match("^@(.*)/spec/helper%.lua$")) or "."
-helper.shared = os.getenv("MOVEUGC_SHARED") or (helper.root .. "/../shared")
 
 local function sleep(s) os.execute("sleep " .. s) end
 helper.sleep = sleep

@@ -8,7 +8,7 @@ const readline = require('node:readline');
 const { start, DEFAULT_KEY } = require('../lib/app');
 
 const REPO = path.resolve(__dirname, '..', '..');
-const REFERENCE = path.resolve(REPO, '..', 'shared', 'reference');
+
 const SERVER = path.join(REPO, 'sandbox', 'server.js');
 
 /** Start a sandbox in this process on a free port. */
@@ -136,6 +136,6 @@ function outputBytes(ownerId, key, size = 65536) {
 }
 
 module.exports = {
-  REPO, REFERENCE, DEFAULT_KEY, startSandbox, spawnSandbox, request, gql, data, control,
+  REPO, DEFAULT_KEY, startSandbox, spawnSandbox, request, gql, data, control,
   uploadedFile, singleCamTake, volume, sleep, until, outputBytes,
 };

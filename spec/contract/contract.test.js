@@ -1,18 +1,15 @@
 // Contract test: every GraphQL document the Lua SDK can send, with its
-// variables, validated by graphql-js against the published schema
-// (<repo>/../shared/reference/ugc-introspection.json, read at run time).
+// variables, validated by graphql-js against the published schema (the facts
+// committed in sandbox/reference/ugc-schema.facts.graphql).
 'use strict';
 const { test } = require('node:test');
 const assert = require('node:assert');
 const { execFileSync } = require('node:child_process');
-const fs = require('node:fs');
 const path = require('node:path');
 
 const root = path.resolve(__dirname, '..', '..');
 const graphql = require(path.join(root, 'sandbox', 'node_modules', 'graphql'));
-const shared = process.env.MOVEUGC_SHARED || path.join(root, '..', 'shared');
-const introspection = JSON.parse(fs.readFileSync(path.join(shared, 'reference', 'ugc-introspection.json')));
-const schema = graphql.buildClientSchema(introspection.data);
+const schema = require(path.join(root, 'sandbox', 'reference', 'facts')).committed().schema;
 
 function dump() {
   const out = execFileSync(process.env.MOVEUGC_LUA || 'lua5.4', [path.join(__dirname, 'dump.lua')], {
