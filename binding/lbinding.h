@@ -54,4 +54,7 @@ UGC_HIDDEN int ugc_l_webhook_sign(lua_State *L);   /* lwebhook.c */
 UGC_HIDDEN int ugc_l_webhook_verify(lua_State *L);
 UGC_HIDDEN int ugc_l_base64_decode(lua_State *L);
 
+UGC_HIDDEN int ugc_l_path_kind(lua_State *L); /* lfs.c */
+UGC_HIDDEN int ugc_l_mkdirs(lua_State *L);
+
 #endif

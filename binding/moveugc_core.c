@@ -45,6 +45,8 @@ int luaopen_moveugc_core(lua_State *L) {
                                    {"webhook_sign", ugc_l_webhook_sign},
                                    {"webhook_verify", ugc_l_webhook_verify},
                                    {"base64_decode", ugc_l_base64_decode},
+                                   {"path_kind", ugc_l_path_kind},
+                                   {"mkdirs", ugc_l_mkdirs},
                                    {NULL, NULL}};
   lua_newtable(L); /* context: shared by every function as upvalue 1 */
   ugc_json_setup(L);

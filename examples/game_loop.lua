@@ -14,8 +14,7 @@ local moveugc = require "moveugc"
 local core = require "moveugc.core"
 
 local ugc = moveugc.new{ on_task_error = function(err) io.stderr:write("task failed: ", tostring(err), "\n") end }
-local outdir = arg[1] or os.tmpname() .. ".d"
-os.execute(("mkdir -p %q"):format(outdir))
+local outdir = arg[1] or os.tmpname() .. ".d" -- download_outputs creates it
 
 local status = {} -- what each task is doing, for the HUD
 
@@ -41,7 +40,6 @@ local function workflow(i)
     say("%-11s %3d%%", j.progress.state, j.progress.percentage_complete or 0)
   end })
   local dir = ("%s/job%d"):format(outdir, i)
-  os.execute(("mkdir -p %q"):format(dir))
   say("downloading")
   local files = assert(ugc.jobs.download_outputs{ job = job, dir = dir })
   say("done: %d files", #files)

@@ -124,7 +124,6 @@ if job.progress.state ~= "FINISHED" then
   os.exit(1)
 end
 local outdir = arg[1] or os.getenv("MOVEUGC_OUT") or ("moveugc-output/" .. job.id)
-os.execute("mkdir -p " .. shell_quote(outdir))
 local files = check(ugc.jobs.download_outputs{ job = job, dir = outdir })
 say("%d outputs (rig %s, %d actors) in %s:", #files, job.rig and job.rig.name or "?",
   job.inputs and job.inputs.number_of_actors or 0, outdir)

@@ -41,8 +41,6 @@ local function check(value, err)
   return value
 end
 
-local function shell_quote(s) return "'" .. s:gsub("'", "'\\''") .. "'" end
-
 local function file_size(path)
   local f = io.open(path, "rb")
   if not f then return nil end
@@ -131,7 +129,6 @@ end
 
 -- 5. download every output
 local outdir = arg[2] or os.getenv("MOVEUGC_OUT") or ("moveugc-output/" .. job.id)
-os.execute("mkdir -p " .. shell_quote(outdir))
 say("downloading %d outputs into %s", #job.outputs, outdir)
 local bars = {}
 local files = check(ugc.jobs.download_outputs{ job = job, dir = outdir,

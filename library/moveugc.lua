@@ -147,7 +147,7 @@
 ---@class moveugc.DownloadOutputsArgs
 ---@field job moveugc.Job? a job retrieved with its outputs (or give id)
 ---@field id string? the job's id: its outputs are fetched
----@field dir string an existing folder to write into
+---@field dir string the folder to write into; created (with its parents) when missing
 ---@field outputs string[]? only these output keys
 ---@field on_progress fun(received: number, total: number?, key: string)? per output, as bytes arrive
 ---@field overwrite boolean? replace existing files (default false)

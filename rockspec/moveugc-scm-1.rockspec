@@ -29,8 +29,8 @@ build = {
   modules = {
     ["moveugc.core"] = {
       sources = {
-        "core/ugc_buf.c", "core/ugc_session.c", "core/ugc_transfer.c", "core/ugc_webhook.c",
-        "binding/compat.c", "binding/ljson.c", "binding/lreq.c", "binding/lsession.c", "binding/lwebhook.c",
+        "core/ugc_buf.c", "core/ugc_fs.c", "core/ugc_session.c", "core/ugc_transfer.c", "core/ugc_webhook.c",
+        "binding/compat.c", "binding/lfs.c", "binding/ljson.c", "binding/lreq.c", "binding/lsession.c", "binding/lwebhook.c",
         "binding/moveugc_core.c",
       },
       libraries = { "curl", "crypto" },

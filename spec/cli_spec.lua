@@ -302,7 +302,7 @@ describe("bin/moveugc", function()
       local finished = json(run{ "jobs", "get", job.id, "--json" })
       assert.matches("^http://127%.0%.0%.1:%d+/s3/[^?]+%?<redacted>$", finished.outputs[1].file.presigned_url)
 
-      local out = dir .. "/outputs"
+      local out = dir .. "/outputs/nested" -- created, parents too
       local files = json(run{ "jobs", "download", job.id, "--dir", out, "--json" })
       assert.are.equal(2, #files)
       assert.are.equal("MAIN_FBX", files[1].key)
@@ -316,6 +316,9 @@ describe("bin/moveugc", function()
       r = run{ "jobs", "download", job.id, "--dir", out, "--overwrite", "--output", "main_glb" }
       assert.are.equal(0, r.code, r.err)
       assert.matches("^key%s+format%s+bytes%s+path\nMAIN_GLB%s+glb%s+65536%s+", r.out)
+      r = run{ "jobs", "download", job.id, "--dir", out .. "/MAIN_GLB.glb" }
+      assert.are.equal(2, r.code)
+      assert.matches("exists and is not a directory", r.err)
     end)
     it("exits 11 when the job FAILED and 8 when the wait times out", function()
       local take = new_take()

@@ -68,7 +68,7 @@ local transfer = require "moveugc.transfer"
 ---@class moveugc.DownloadOutputsArgs
 ---@field job moveugc.Job? a job retrieved with its outputs (or give id)
 ---@field id string? the job's id: its outputs are fetched
----@field dir string an existing folder to write into
+---@field dir string the folder to write into; created (with its parents) when missing
 ---@field outputs string[]? only these output keys
 ---@field on_progress fun(received: number, total: number?, key: string)? per output, as bytes arrive
 ---@field overwrite boolean? replace existing files (default false)
@@ -423,9 +423,10 @@ function jobs.download_outputs(c, a)
     want = {}
     for _, k in ipairs(args.table(fname, a, "outputs")) do want[tostring(k):upper()] = true end
   end
-  local d = io.open(dir, "rb")
-  if not d then args.fail(fname, "dir", dir .. " does not exist") end
-  d:close()
+  if dir:find("\0", 1, true) then args.fail(fname, "dir", "contains a NUL byte") end
+  local kind, why = core.path_kind(dir)
+  if kind == false then args.fail(fname, "dir", ("%s: %s"):format(dir, why)) end
+  if kind and kind ~= "directory" then args.fail(fname, "dir", dir .. " exists and is not a directory") end
   if not (job and outputs_ready(job)) then
     local err
     job, err = jobs.retrieve(c, { id = id, expand = { "outputs" } })
@@ -434,6 +435,16 @@ function jobs.download_outputs(c, a)
   if state_of(job) ~= "FINISHED" or not outputs_ready(job) then
     return nil, errors.new{ kind = "validation", operation = fname,
       message = ("job %s has no outputs to download yet (state %s)"):format(id, tostring(state_of(job))) }
+  end
+  -- like mkdir -p, once the job is known to have outputs; undone if a download fails
+  local made, created, code = core.mkdirs(dir)
+  if not made then args.fail(fname, "dir", ("cannot create %s: %s"):format(dir, created or code)) end
+  local function unmake() -- the folders this call created, deepest first (rmdir: only if empty)
+    local p = created and dir:gsub("/+$", "")
+    while p and #p >= #created do
+      os.remove(p)
+      p = p:match("^(.*[^/])/+[^/]+$")
+    end
   end
   -- plan every destination first: names, collisions, existing files
   local plan, used = {}, {}
@@ -449,7 +460,7 @@ function jobs.download_outputs(c, a)
       end
       used[file] = true
       local path = dir .. "/" .. file
-      transfer.check_destination(fname, path, overwrite)
+      transfer.check_destination(fname, path, overwrite) -- in a folder just made, nothing is in the way
       plan[#plan + 1] = { key = o.key, format = o.format, path = path, output = o }
     end
   end
@@ -467,6 +478,7 @@ function jobs.download_outputs(c, a)
     local ok, err = transfer.download(c, fname, o.file.presigned_url, p.path, progress, refresh)
     if not ok then
       for j = 1, i - 1 do os.remove(plan[j].path) end -- all or nothing
+      unmake()
       err.output = p.key
       return nil, err
     end

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "check.h"
 #include "ugc_buf.h"
 #include "ugc_req.h" /* private: the test looks at the pause bookkeeping */
 #include "ugc_session.h"
@@ -14,16 +15,8 @@
 int ugc_test_passed, ugc_test_failed; /* shared with the other test files */
 
 void test_webhook(void); /* test_webhook.c */
+void test_fs(void);      /* test_fs.c */
 
-#define CHECK(cond)                                                         \
-  do {                                                                      \
-    if (cond) {                                                             \
-      ugc_test_passed++;                                                    \
-    } else {                                                                \
-      ugc_test_failed++;                                                    \
-      fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);      \
-    }                                                                       \
-  } while (0)
 
 static void test_buf(void) {
   ugc_buf b;
@@ -313,6 +306,7 @@ int main(void) {
   test_retry_policy();
   test_session_refused();
   test_webhook();
+  test_fs();
   if (url && *url) {
     test_session_sandbox(url);
     test_session_async(url);

@@ -3,20 +3,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "check.h"
 #include "ugc_webhook.h"
 
-extern int ugc_test_passed, ugc_test_failed;
 void test_webhook(void);
 
-#define CHECK(cond)                                                         \
-  do {                                                                      \
-    if (cond) {                                                             \
-      ugc_test_passed++;                                                    \
-    } else {                                                                \
-      ugc_test_failed++;                                                    \
-      fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);      \
-    }                                                                       \
-  } while (0)
 
 /* The vector published by Svix (and quoted in API-NOTES.md). */
 static const char VEC_SECRET[] = "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"; /* after whsec_ */
