@@ -19,13 +19,18 @@ HEADERS     = $(wildcard core/*.h binding/*.h)
 # Lua flavours: name -> include flags
 INC_lua5.4  ?= $(shell $(PKG) --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
 INC_lua5.1  ?= $(shell $(PKG) --cflags lua5.1 2>/dev/null || echo -I/usr/include/lua5.1)
+INC_lua5.3  ?= $(shell $(PKG) --cflags lua5.3 2>/dev/null || echo -I/usr/include/lua5.3)
 INC_luajit  ?= $(shell $(PKG) --cflags luajit 2>/dev/null || echo -I/usr/include/luajit-2.1)
 
-.PHONY: all lua5.4 lua5.1 luajit asan core-test deps test demo sandbox lint bench examples clean
+VERSION := $(shell sed -n 's/^M._VERSION = "\(.*\)"$$/\1/p' binding/moveugc/init.lua)
+
+.PHONY: all lua5.4 lua5.3 lua5.1 luajit asan core-test deps test demo sandbox sandbox-deps lint bench \
+	examples rock rock-build rock-install clean
 
 all: lua5.4
 
 lua5.4: $(BUILD)/lua5.4/moveugc/core.so
+lua5.3: $(BUILD)/lua5.3/moveugc/core.so
 lua5.1: $(BUILD)/lua5.1/moveugc/core.so
 luajit: $(BUILD)/luajit/moveugc/core.so
 asan: $(BUILD)/asan/moveugc/core.so
@@ -55,11 +60,13 @@ test: deps
 demo: deps
 	sh scripts/demo.sh
 
-sandbox: sandbox/node_modules/.package-lock.json
-	node sandbox/server.js
+# The local API on http://127.0.0.1:8917/graphql (SANDBOX_FLAGS="--port 0 ..." to change it).
+sandbox: sandbox-deps
+	node sandbox/server.js $(SANDBOX_FLAGS)
 
+sandbox-deps: sandbox/node_modules/.package-lock.json
 sandbox/node_modules/.package-lock.json: sandbox/package-lock.json
-	npm ci --prefix sandbox --no-audit --no-fund
+	npm ci --prefix sandbox --no-audit --no-fund --loglevel=error
 
 lint:
 	sh scripts/lint.sh
@@ -68,11 +75,34 @@ bench: deps lua5.4
 	sh scripts/bench.sh
 
 # examples/embed/host.c: a C host embedding Lua 5.4 that drives ugc:step
-examples: $(BUILD)/examples/host
-$(BUILD)/examples/host: examples/embed/host.c
+# (it finds the SDK in this checkout: binding/ and $(BUILD)/lua5.4/)
+examples: lua5.4 $(BUILD)/examples/host
+$(BUILD)/examples/host: examples/embed/host.c Makefile
 	@mkdir -p $(dir $@)
 	$(CC) -std=c99 $(WARN) $(CFLAGS) $(INC_lua5.4) -o $@ examples/embed/host.c \
+	  -DMOVEUGC_PATH='"$(CURDIR)/binding/?.lua;$(CURDIR)/binding/?/init.lua"' \
+	  -DMOVEUGC_CPATH='"$(abspath $(BUILD))/lua5.4/?.so"' \
 	  $(shell $(PKG) --libs lua5.4 2>/dev/null || echo -llua5.4) -lm
+
+# The release: build/rock/moveugc-$(VERSION).tar.gz (a git archive of the
+# tree), the rockspec with its MD5, and the .src.rock holding both. Offline.
+rock:
+	sh scripts/rock.sh
+
+# What LuaRocks runs (build.type = "make" in the rockspecs): everything is
+# built in $(BUILD)/rock, so `luarocks make` leaves the checkout as it was.
+# LuaRocks passes LUA_INCDIR, CURL_*/CRYPTO_* dirs, CFLAGS, LIBFLAG and INST_*.
+ROCK_OUT = $(BUILD)/rock/lib
+rock-build:
+	@mkdir -p $(ROCK_OUT)/moveugc
+	$(CC) -std=c99 -fPIC -fvisibility=hidden $(CFLAGS) $(addprefix -I,$(LUA_INCDIR) $(CURL_INCDIR) \
+	  $(CRYPTO_INCDIR)) $(LIBFLAG) -o $(ROCK_OUT)/moveugc/core.so $(CORE_SRC) $(BINDING_SRC) \
+	  $(addprefix -L,$(CURL_LIBDIR) $(CRYPTO_LIBDIR)) -lcurl -lcrypto
+
+rock-install:
+	mkdir -p $(INST_LIBDIR)/moveugc $(INST_LUADIR)/moveugc
+	cp $(ROCK_OUT)/moveugc/core.so $(INST_LIBDIR)/moveugc/core.so
+	cp binding/moveugc/*.lua $(INST_LUADIR)/moveugc/
 
 clean:
 	rm -rf $(BUILD)

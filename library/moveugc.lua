@@ -413,8 +413,8 @@ function Client:close() end
 ---@class moveugc
 ---@field errors moveugc.Errors One error contract for the whole SDK. Caller mistakes raise at once (see moveugc.args). Runtime failures return `nil, err` where err is a table made here: fields to branch on, and a __tostring that reads well inside assert(...).
 ---@field webhooks moveugc.WebhookSignature moveugc.webhooks: verify the webhook deliveries MoveUGC sends (through Svix, by the Standard Webhooks recipe), and sign messages to test a receiver. Needs no client:
----@field _VERSION string "0.1.0"
----@field version string "0.1.0"
+---@field _VERSION string "0.2.0"
+---@field version string "0.2.0"
 ---@field DEFAULT_ENDPOINT string "https://api.move.ai/ugc/graphql"
 ---@field MAX_PAGE_SIZE integer 100
 local moveugc = {}

@@ -15,6 +15,13 @@ count() { # suite-name passed failed
   printf '== %s: %s passed, %s failed\n' "$1" "$2" "$3"
 }
 
+# the "N passed, N failed" line a suite ends with -> "passed failed" ("0 1" if none)
+summary_counts() {
+  line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$1" | tail -n 1)
+  if [ -z "$line" ]; then echo "0 1"; return; fi
+  echo "$line" | sed -E 's/^([0-9]+) passed, ([0-9]+) failed.*/\1 \2/'
+}
+
 # busted's summary line: "N successes / N failures / N errors / N pending"
 busted_counts() {
   line=$(grep -E '[0-9]+ success(es)? / [0-9]+ failures? / [0-9]+ errors? / [0-9]+ pending' "$1" | tail -n 1)
@@ -38,7 +45,7 @@ run_busted() { # name lua cpath-dir [env...]
 }
 
 echo "== build"
-if ! make -s lua5.4 lua5.1 luajit asan core-test; then
+if ! make -s lua5.4 lua5.3 lua5.1 luajit asan core-test; then
   count build 0 1
   echo "$PASSED passed, $FAILED failed"
   exit 1
@@ -83,39 +90,28 @@ until grep -q '^moveugc-sandbox listening on ' "$LOGDIR/sb.log" || [ $i -gt 100 
 URL=$(sed -n 's/^moveugc-sandbox listening on \(.*\)$/\1/p' "$LOGDIR/sb.log" | head -n 1)
 MOVEUGC_SANDBOX_URL="$URL" ASAN_OPTIONS=detect_leaks=1 ./build/core-test >"$LOGDIR/core.log" 2>&1
 cat "$LOGDIR/core.log"
-cp=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOGDIR/core.log" | grep -Eo '^[0-9]+')
-cf=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOGDIR/core.log" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
-[ -n "$cp" ] || { cp=0; cf=1; }
-count core "$cp" "$cf"
+count core $(summary_counts "$LOGDIR/core.log")
 kill "$SB_PID" 2>/dev/null; SB_PID=
 
 echo "== specs (busted)"
 run_busted "specs lua5.4" lua5.4 build/lua5.4
+run_busted "specs lua5.3" lua5.3 build/lua5.3
 run_busted "specs lua5.1" lua5.1 build/lua5.1
 run_busted "specs luajit" luajit build/luajit
 ASAN_LIB=$(gcc -print-file-name=libasan.so)
 run_busted "specs lua5.4+asan" lua5.4 build/asan \
   LD_PRELOAD="$ASAN_LIB" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
 
-echo "== rockspec (luarocks make)"
-TREE="$LOGDIR/rocks"
-if luarocks --lua-version=5.4 --tree="$TREE" make --deps-mode=none rockspec/moveugc-scm-1.rockspec \
-     >"$LOGDIR/rock.log" 2>&1 &&
-   eval "$(luarocks --lua-version=5.4 --tree="$TREE" path)" &&
-   (cd "$LOGDIR" && lua5.4 -e 'local m = require "moveugc"; assert(m.new and require("moveugc.core").session)'); then
-  count rockspec 1 0
-else
-  cat "$LOGDIR/rock.log"; count rockspec 0 1
-fi
+echo "== README and the rock (a fresh copy of the tree)"
+sh scripts/readme.sh >"$LOGDIR/readme.log" 2>&1
+cat "$LOGDIR/readme.log"
+count readme $(summary_counts "$LOGDIR/readme.log")
 
 if [ -x scripts/examples.sh ] || [ -f scripts/examples.sh ]; then
   echo "== examples"
   sh scripts/examples.sh >"$LOGDIR/examples.log" 2>&1
   tail -n 20 "$LOGDIR/examples.log"
-  ep=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOGDIR/examples.log" | grep -Eo '^[0-9]+')
-  ef=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$LOGDIR/examples.log" | sed -E 's/^[0-9]+ passed, ([0-9]+) failed.*/\1/')
-  [ -n "$ep" ] || { ep=0; ef=1; }
-  count examples "$ep" "$ef"
+  count examples $(summary_counts "$LOGDIR/examples.log")
 fi
 
 echo "$PASSED passed, $FAILED failed"

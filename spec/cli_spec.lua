@@ -1,14 +1,15 @@
 -- bin/moveugc, run as a subprocess against the sandbox: output, JSON, exit statuses.
--- The command always runs on Lua 5.4 (its shebang), whichever Lua runs this spec.
+-- The command runs on the Lua that runs this spec (5.1, 5.3, 5.4 or LuaJIT).
 local helper = require "helper"
 local cjson = require "cjson"
 local moveugc = require "moveugc"
 
 local ROOT = helper.root
 local CLI = ROOT .. "/bin/moveugc"
--- the 5.4 build of moveugc.core; the ASan build when this run uses it (LD_PRELOAD stays then)
+local LUA = helper.flavour -- lua5.4, lua5.3, lua5.1 or luajit: also the interpreter's name
+-- this Lua's build of moveugc.core; the ASan build when this run uses it (LD_PRELOAD stays then)
 local ASAN = (os.getenv("LUA_CPATH") or ""):find("/build/asan/", 1, true) ~= nil
-local CDIR = ASAN and "build/asan" or "build/lua5.4"
+local CDIR = ASAN and "build/asan" or "build/" .. LUA
 
 local SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 local OTHER_SECRET = "whsec_QUJDREVGR0hBQUJDREVGR0hB"
@@ -38,7 +39,7 @@ describe("bin/moveugc", function()
     local quoted = {}
     for i, a in ipairs(args) do quoted[i] = q(a) end
     local errfile = helper.tmpname()
-    local cmd = ('%s lua5.4 %s %s <%s 2>%s; echo "rc=$?"'):format(table.concat(parts, " "), q(CLI),
+    local cmd = ('%s %s %s %s <%s 2>%s; echo "rc=$?"'):format(table.concat(parts, " "), LUA, q(CLI),
       table.concat(quoted, " "), q(o.stdin or "/dev/null"), q(errfile))
     local p = assert(io.popen(cmd))
     local all = p:read("*a")

@@ -9,6 +9,8 @@ local helper = {}
 helper.KEY = "sandbox-key-0123456789"
 helper.OTHER_KEY = "other-key-0123456789" -- a second client, to check that data stays apart
 helper.root = (debug.getinfo(1, "S").source:match("^@(.*)/spec/helper%.lua$")) or "."
+-- the Lua running the specs, named as its interpreter and its build folder
+helper.flavour = type(jit) == "table" and "luajit" or (_VERSION:gsub("Lua ", "lua"))
 
 local function sleep(s) os.execute("sleep " .. s) end
 helper.sleep = sleep

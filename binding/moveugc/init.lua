@@ -12,7 +12,7 @@ local M = {}
 
 local unpack = table.unpack or unpack ---@diagnostic disable-line: deprecated
 
-M._VERSION = "0.1.0"
+M._VERSION = "0.2.0"
 M.version = M._VERSION
 M.DEFAULT_ENDPOINT = "https://api.move.ai/ugc/graphql"
 M.MAX_PAGE_SIZE = 100

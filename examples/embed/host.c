@@ -2,8 +2,12 @@
  * ugc:step from its own loop, as a game engine or an app would.
  *
  * Build: make examples   (or: cc host.c $(pkg-config --cflags --libs lua5.4))
- * Run:   MOVE_API_KEY=... MOVE_UGC_ENDPOINT_URL=... LUA_PATH=... LUA_CPATH=... \
- *          build/examples/host
+ * Run:   MOVE_API_KEY=... MOVE_UGC_ENDPOINT_URL=... build/examples/host
+ *
+ * Built by make, the host looks for the SDK in the checkout it was built from
+ * (MOVEUGC_PATH, MOVEUGC_CPATH) before Lua's usual places, as an engine sets
+ * its own search path to where it ships its scripts; LUA_PATH and LUA_CPATH,
+ * when set, still come first.
  *
  * The script below spawns one SDK task (list jobs, then read the client);
  * the host's loop calls step(0) every frame and sleeps as long as
@@ -13,7 +17,27 @@
 #include <lua.h>
 #include <lualib.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
+
+#ifndef MOVEUGC_PATH
+#define MOVEUGC_PATH ""
+#endif
+#ifndef MOVEUGC_CPATH
+#define MOVEUGC_CPATH ""
+#endif
+
+/* package.path/cpath: LUA_PATH/LUA_CPATH if set, then the SDK's own places,
+ * then the defaults Lua started with. */
+static void set_search_path(lua_State *L, const char *field, const char *env, const char *ours) {
+  const char *given = getenv(env);
+  lua_getglobal(L, "package");
+  lua_getfield(L, -1, field);
+  if (given && *given) lua_pushfstring(L, "%s;%s", lua_tostring(L, -1), ours);
+  else lua_pushfstring(L, "%s;%s", ours, lua_tostring(L, -1));
+  lua_setfield(L, -3, field);
+  lua_pop(L, 2);
+}
 
 static const char *script =
     "local moveugc = require 'moveugc'\n"
@@ -40,6 +64,8 @@ int main(void) {
   long frames = 0;
   int rc = 1;
   luaL_openlibs(L);
+  if (*MOVEUGC_PATH) set_search_path(L, "path", "LUA_PATH", MOVEUGC_PATH);
+  if (*MOVEUGC_CPATH) set_search_path(L, "cpath", "LUA_CPATH", MOVEUGC_CPATH);
   if (luaL_dostring(L, script) != LUA_OK) {
     fprintf(stderr, "host: %s\n", lua_tostring(L, -1));
     lua_close(L);
