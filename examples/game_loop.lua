@@ -14,7 +14,8 @@ local moveugc = require "moveugc"
 local core = require "moveugc.core"
 
 local ugc = moveugc.new{ on_task_error = function(err) io.stderr:write("task failed: ", tostring(err), "\n") end }
-local outdir = arg[1] or os.tmpname() .. ".d" -- download_outputs creates it
+local outdir = arg[1] or os.tmpname() .. ".d"
+os.execute(("mkdir -p %q"):format(outdir)) -- before the loop: the sample videos go here
 
 local status = {} -- what each task is doing, for the HUD
 

@@ -87,7 +87,9 @@ check "bin/moveugc from a checkout loads the checkout's build for its Lua (5.1, 
 
 # make sandbox as written (port 8917) when that port is free, else on a free one
 PORT_FLAGS=
-if (exec 3<>/dev/tcp/127.0.0.1/8917) 2>/dev/null; then PORT_FLAGS="--port 0"; fi
+if lua5.4 -e 'os.exit(require("socket").connect("127.0.0.1", 8917) and 0 or 1)' 2>/dev/null; then
+  PORT_FLAGS="--port 0" # taken (a sandbox of yours?): the same command on a free port
+fi
 (cd "$SRC" && exec setsid make sandbox SANDBOX_FLAGS="$PORT_FLAGS --job-seconds 1" >"$W/sandbox.log" 2>&1) &
 i=0
 until grep -q '^moveugc-sandbox listening on ' "$W/sandbox.log" 2>/dev/null || [ $i -gt 600 ]; do
