@@ -22,8 +22,6 @@ INC_lua5.1  ?= $(shell $(PKG) --cflags lua5.1 2>/dev/null || echo -I/usr/include
 INC_lua5.3  ?= $(shell $(PKG) --cflags lua5.3 2>/dev/null || echo -I/usr/include/lua5.3)
 INC_luajit  ?= $(shell $(PKG) --cflags luajit 2>/dev/null || echo -I/usr/include/luajit-2.1)
 
-VERSION := $(shell sed -n 's/^M._VERSION = "\(.*\)"$$/\1/p' binding/moveugc/init.lua)
-
 .PHONY: all lua5.4 lua5.3 lua5.1 luajit asan core-test deps test demo sandbox sandbox-deps lint bench \
 	examples rock rock-build rock-install clean
 
@@ -84,7 +82,7 @@ $(BUILD)/examples/host: examples/embed/host.c Makefile
 	  -DMOVEUGC_CPATH='"$(abspath $(BUILD))/lua5.4/?.so"' \
 	  $(shell $(PKG) --libs lua5.4 2>/dev/null || echo -llua5.4) -lm
 
-# The release: build/rock/moveugc-$(VERSION).tar.gz (a git archive of the
+# The release: build/rock/moveugc-<version>.tar.gz (a git archive of the
 # tree), the rockspec with its MD5, and the .src.rock holding both. Offline.
 rock:
 	sh scripts/rock.sh

@@ -13,19 +13,6 @@ static const char *ugc_check_path(lua_State *L, int idx) {
   return p;
 }
 
-static const char *ugc_errno_name(int e) {
-  switch (e) {
-  case ENOTDIR: return "ENOTDIR";
-  case EACCES: return "EACCES";
-  case EROFS: return "EROFS";
-  case ENAMETOOLONG: return "ENAMETOOLONG";
-  case ENOSPC: return "ENOSPC";
-  case ELOOP: return "ELOOP";
-  case EINVAL: return "EINVAL";
-  default: return "EIO";
-  }
-}
-
 /* path_kind(path) -> "directory" | "file" | "other" | nil (missing),
  * or false, message when it cannot be told */
 int ugc_l_path_kind(lua_State *L) {
@@ -42,8 +29,7 @@ int ugc_l_path_kind(lua_State *L) {
   }
 }
 
-/* mkdirs(path) -> true, created (the first directory made, or nil)
- *              | nil, message, code ("ENOTDIR", "EACCES"...) */
+/* mkdirs(path) -> true, created (the first directory made, or nil) | nil, message */
 int ugc_l_mkdirs(lua_State *L) {
   size_t created = 0;
   const char *p = ugc_check_path(L, 1);
@@ -51,8 +37,7 @@ int ugc_l_mkdirs(lua_State *L) {
   if (rc != 0) {
     lua_pushnil(L);
     lua_pushstring(L, rc == ENOTDIR ? "exists and is not a directory" : strerror(rc));
-    lua_pushstring(L, ugc_errno_name(rc));
-    return 3;
+    return 2;
   }
   lua_pushboolean(L, 1);
   if (created) lua_pushlstring(L, p, created);

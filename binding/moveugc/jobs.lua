@@ -437,8 +437,8 @@ function jobs.download_outputs(c, a)
       message = ("job %s has no outputs to download yet (state %s)"):format(id, tostring(state_of(job))) }
   end
   -- like mkdir -p, once the job is known to have outputs; undone if a download fails
-  local made, created, code = core.mkdirs(dir)
-  if not made then args.fail(fname, "dir", ("cannot create %s: %s"):format(dir, created or code)) end
+  local made, created = core.mkdirs(dir) -- on failure, created is the reason
+  if not made then args.fail(fname, "dir", ("cannot create %s: %s"):format(dir, created)) end
   local function unmake() -- the folders this call created, deepest first (rmdir: only if empty)
     local p = created and dir:gsub("/+$", "")
     while p and #p >= #created do

@@ -17,7 +17,6 @@ int ugc_test_passed, ugc_test_failed; /* shared with the other test files */
 void test_webhook(void); /* test_webhook.c */
 void test_fs(void);      /* test_fs.c */
 
-
 static void test_buf(void) {
   ugc_buf b;
   int i, ok = 1;
