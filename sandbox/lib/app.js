@@ -1,7 +1,8 @@
 'use strict';
 /**
  * The sandbox server: wires the services together, routes HTTP requests,
- * applies injected faults, counts traffic and writes the request log.
+ * applies injected faults and canned answers, counts traffic and writes the
+ * request log.
  * start(options) -> Promise<{ url, port, host, keys, close() }>.
  */
 const fs = require('node:fs');
@@ -15,6 +16,7 @@ const { Lifecycle } = require('./lifecycle');
 const { S3 } = require('./s3');
 const { Webhooks } = require('./webhooks');
 const { Faults } = require('./faults');
+const { Answers } = require('./answers');
 const { Engine, makeSchema } = require('./graphql');
 const { makeResolvers } = require('./resolvers');
 const { handleControl } = require('./controls');
@@ -47,6 +49,9 @@ class App {
     this.s3 = new S3({ store: this.store, clock: this.clock, urlSeconds: options.urlSeconds, tmpDir: this.tmpDir });
     this.faults = new Faults();
     this.engine = new Engine(makeSchema(makeResolvers(this)));
+    const { schema } = this.engine;
+    this.answers = new Answers([schema.getQueryType(), schema.getMutationType()]
+      .flatMap((type) => (type ? Object.keys(type.getFields()) : [])));
     this.log = options.requestLog ? openRequestLog(options.requestLog) : null;
     this.sockets = new Set();
     this.resetCounters();
@@ -68,6 +73,7 @@ class App {
     this.webhooks.reset();
     this.lifecycle.reset();
     this.faults.reset();
+    this.answers.reset();
     this.store.reset();
     this.clock.reset();
     this.resetCounters();
@@ -150,6 +156,7 @@ class App {
     }
     if (fault.reset === 'after_read') return { dropAfterRead: true };
     if (fault.truncate) return { truncate: true };
+    if (fault.stall_ms !== undefined) return { stallMs: fault.stall_ms };
     if (fault.etag !== undefined) return { etag: fault.etag };
     // The fault answers by itself: status, body or html.
     if (expectContinue) res.setHeader('Connection', 'close');
@@ -171,9 +178,12 @@ class App {
 
   async graphql(req, res, mods, expectContinue) {
     const started = process.hrtime.bigint();
+    const logged = (status, entry) => {
+      if (this.log) this.log.write({ ...entry, status, ms: Number(process.hrtime.bigint() - started) / 1e6 });
+    };
     const finish = (status, value, entry) => {
       sendJson(req, res, status, value, mods);
-      if (this.log) this.log.write({ ...entry, status, ms: Number(process.hrtime.bigint() - started) / 1e6 });
+      logged(status, entry);
     };
     if (expectContinue) res.writeContinue();
     if (req.method !== 'POST') {
@@ -195,6 +205,14 @@ class App {
     }
     if (!request || typeof request !== 'object' || Array.isArray(request) || typeof request.query !== 'string') {
       finish(400, malformed(buf.length ? 'The request body could not be parsed as a GraphQL request.' : 'The request body is empty.'), {});
+      return;
+    }
+    const answer = this.answers.take(request);
+    if (answer) {
+      // A canned answer (answers.js) stands in for the engine; faults' modifiers still apply.
+      if (answer.body !== undefined) send(req, res, answer.status, { 'Content-Type': 'application/json; charset=UTF-8', ...answer.headers }, answer.body, mods);
+      else sendJson(req, res, answer.status, answer.json, mods, answer.headers);
+      logged(answer.status, { operation: answer.operation, query: request.query, variables: request.variables ?? null });
       return;
     }
     const { body, operation } = await this.engine.run(request, { client, baseUrl: this.baseUrl(req) });

@@ -30,7 +30,7 @@ function jobControl(app, rec, body) {
 
 /** Handle a /_sandbox/ request or a /share/ link. */
 async function handleControl(app, req, res, path) {
-  const { store, clock, faults } = app;
+  const { store, clock, faults, answers } = app;
   const m = req.method;
   const bad = (message) => sendJson(req, res, 400, { error: message });
   let body;
@@ -52,6 +52,14 @@ async function handleControl(app, req, res, path) {
     sendJson(req, res, 200, { pending: faults.pending });
   } else if (path === '/_sandbox/faults' && m === 'DELETE') {
     faults.reset();
+    sendJson(req, res, 200, { ok: true });
+  } else if (path === '/_sandbox/answers' && m === 'POST') {
+    const error = answers.add(body);
+    if (error) bad(error); else sendJson(req, res, 200, { ok: true, pending: answers.pending });
+  } else if (path === '/_sandbox/answers' && m === 'GET') {
+    sendJson(req, res, 200, { pending: answers.pending });
+  } else if (path === '/_sandbox/answers' && m === 'DELETE') {
+    answers.reset();
     sendJson(req, res, 200, { ok: true });
   } else if (path.startsWith('/_sandbox/jobs/') && m === 'POST') {
     const id = decodeURIComponent(path.slice('/_sandbox/jobs/'.length));

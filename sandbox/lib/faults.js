@@ -5,7 +5,7 @@
  * matching requests, oldest fault first.
  */
 const TARGETS = new Set(['graphql', 'upload', 'download', 'any']);
-const KINDS = ['status', 'delay_ms', 'reset', 'truncate', 'body', 'html', 'etag'];
+const KINDS = ['status', 'delay_ms', 'reset', 'truncate', 'stall_ms', 'body', 'html', 'etag'];
 
 class Faults {
   constructor() {
@@ -31,6 +31,8 @@ class Faults {
     if (spec.reset !== undefined && !['before_read', 'after_read'].includes(spec.reset)) return 'reset must be before_read or after_read';
     if (spec.delay_ms !== undefined && !(Number.isFinite(spec.delay_ms) && spec.delay_ms >= 0)) return 'delay_ms must be a non-negative number';
     if (spec.truncate !== undefined && spec.truncate !== true) return 'truncate must be true';
+    if (spec.stall_ms !== undefined && !(Number.isFinite(spec.stall_ms) && spec.stall_ms >= 0)) return 'stall_ms must be a non-negative number';
+    if (spec.stall_ms !== undefined && target !== 'download') return 'stall_ms applies to downloads only';
     if (spec.html !== undefined && spec.html !== true) return 'html must be true';
     if (spec.body !== undefined && typeof spec.body !== 'string') return 'body must be a string';
     if (spec.etag !== undefined && typeof spec.etag !== 'string') return 'etag must be a string';

@@ -141,6 +141,18 @@ class S3 {
     if (mods.dropAfterRead) { req.socket.destroy(); return; }
     res.writeHead(status, { ...headers, 'Content-Length': length });
     if (req.method === 'HEAD' || length === 0) { res.end(); return; }
+    if (mods.stallMs !== undefined && length > 1) {
+      // half the body, a pause, then the rest: a transfer caught in the middle
+      const half = Math.floor(length / 2);
+      const first = this.readStream(file, start, start + half - 1);
+      first.on('data', (c) => res.write(c));
+      first.on('error', () => req.socket.destroy());
+      first.on('end', () => setTimeout(() => {
+        if (req.socket.destroyed) return;
+        pipeline(this.readStream(file, start + half, end), res, () => {});
+      }, mods.stallMs));
+      return;
+    }
     const sendUpTo = mods.truncate ? Math.floor(length / 2) : length;
     const stream = this.readStream(file, start, start + sendUpTo - 1);
     if (mods.truncate) {

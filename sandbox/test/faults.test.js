@@ -116,6 +116,14 @@ test('fault injection', async (t) => {
     await fault({ target: 'download', truncate: true });
     const d2 = await raw(url);
     assert.ok(d2.aborted || d2.complete === false || d2.error, JSON.stringify(d2));
+    await fault({ target: 'download', stall_ms: 300 });
+    const t0 = Date.now();
+    const d3 = await raw(url);
+    assert.strictEqual(d3.body.toString(), 'data-data');
+    assert.ok(Date.now() - t0 >= 280, 'the second half waited');
+    const refused = await control(sb, 'faults', { target: 'upload', stall_ms: 5 });
+    assert.strictEqual(refused.status, 400);
+    assert.match(refused.json.error, /downloads only/);
     await fault({ target: 'download', reset: 'before_read' });
     assert.ok((await raw(url)).error);
     await fault({ target: 'upload', reset: 'before_read' });
