@@ -23,7 +23,7 @@ INC_lua5.3  ?= $(shell $(PKG) --cflags lua5.3 2>/dev/null || echo -I/usr/include
 INC_luajit  ?= $(shell $(PKG) --cflags luajit 2>/dev/null || echo -I/usr/include/luajit-2.1)
 
 .PHONY: all lua5.4 lua5.3 lua5.1 luajit asan core-test deps test demo sandbox sandbox-deps lint bench \
-	examples rock rock-build rock-install clean
+	examples rock rock-build rock-install clean fuzz fuzz-build fuzz-replay
 
 all: lua5.4
 
@@ -47,6 +47,34 @@ $(BUILD)/core-test: $(CORE_SRC) $(wildcard core/test/*.c) $(HEADERS)
 	$(CC) $(BASE_CFLAGS) $(SAN_FLAGS) -Icore -o $@ $(CORE_SRC) $(wildcard core/test/*.c) $(CURL_LIBS) $(SSL_LIBS)
 
 core-test: $(BUILD)/core-test
+
+# Fuzzing: every fuzz/fuzz_<name>.c is a target (LLVMFuzzerTestOneInput), its
+# seeds in fuzz/corpus/<name>/, the inputs that once failed in fuzz/regressions/<name>/.
+# Each target is linked with core/ and binding/ (and Lua 5.4), like the asan build.
+# `make fuzz` (scripts/fuzz.sh) builds them with clang's libFuzzer and runs each for
+# FUZZ_SECONDS; fuzz-replay builds them with gcc's sanitizers and fuzz/replay.c's
+# main(), which the test command runs over the corpora and the regressions.
+FUZZ_NAMES    = $(patsubst fuzz/fuzz_%.c,%,$(wildcard fuzz/fuzz_*.c))
+FUZZ_CC      ?= clang
+FUZZ_FLAGS   ?= -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined
+FUZZ_LIBS     = $(shell $(PKG) --libs lua5.4 2>/dev/null || echo -llua5.4) $(CURL_LIBS) $(SSL_LIBS) -lm
+FUZZ_DEPS     = $(CORE_SRC) $(BINDING_SRC) $(HEADERS)
+
+fuzz:
+	sh scripts/fuzz.sh
+
+fuzz-build: $(addprefix $(BUILD)/fuzz/,$(FUZZ_NAMES))
+$(BUILD)/fuzz/%: fuzz/fuzz_%.c $(FUZZ_DEPS)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(BASE_CFLAGS) $(FUZZ_FLAGS) $(INC_lua5.4) -Icore -Ibinding -o $@ $< \
+	  $(CORE_SRC) $(BINDING_SRC) $(FUZZ_LIBS)
+
+fuzz-replay: $(addprefix $(BUILD)/fuzz-replay/,$(FUZZ_NAMES))
+$(BUILD)/fuzz-replay/%: fuzz/fuzz_%.c fuzz/replay.c $(FUZZ_DEPS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(SAN_FLAGS) $(INC_lua5.4) -Icore -Ibinding -o $@ $< fuzz/replay.c \
+	  $(CORE_SRC) $(BINDING_SRC) $(FUZZ_LIBS)
 
 # Everything a fresh Debian 12 machine lacks (root or sudo), then the sandbox's npm packages.
 deps:

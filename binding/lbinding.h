@@ -34,7 +34,9 @@ struct ugc_result;
 struct ugc_xfer_result;
 typedef struct ugc_lsession {
   struct ugc_session *s;
-  ugc_buf req; /* the request body, reused from call to call */
+  ugc_buf req;  /* the request body, reused from call to call */
+  int busy;     /* blocking calls running (a progress function may call in) */
+  int closing;  /* closed while busy: freed when the last blocking call ends */
 } ugc_lsession;
 
 UGC_HIDDEN int ugc_session_open(lua_State *L); /* registers the session and request types */
@@ -54,7 +56,14 @@ UGC_HIDDEN int ugc_l_webhook_sign(lua_State *L);   /* lwebhook.c */
 UGC_HIDDEN int ugc_l_webhook_verify(lua_State *L);
 UGC_HIDDEN int ugc_l_base64_decode(lua_State *L);
 
-UGC_HIDDEN int ugc_l_path_kind(lua_State *L); /* lfs.c */
+/* lfs.c. A string argument that C will read up to its first NUL: raises
+ * "<fname>: bad argument '<what>' (contains a NUL byte)" rather than let C
+ * see a shorter string than Lua passed. */
+UGC_HIDDEN const char *ugc_check_cstring(lua_State *L, int idx, const char *fname,
+                                         const char *what);
+UGC_HIDDEN int ugc_l_path_kind(lua_State *L);
 UGC_HIDDEN int ugc_l_mkdirs(lua_State *L);
+
+UGC_HIDDEN int ugc_l_operation_type(lua_State *L); /* lgraphql.c */
 
 #endif

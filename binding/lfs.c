@@ -5,6 +5,13 @@
 #include "../core/ugc_fs.h"
 #include "lbinding.h"
 
+const char *ugc_check_cstring(lua_State *L, int idx, const char *fname, const char *what) {
+  size_t n;
+  const char *p = luaL_checklstring(L, idx, &n);
+  if (strlen(p) != n) luaL_error(L, "%s: bad argument '%s' (contains a NUL byte)", fname, what);
+  return p;
+}
+
 /* A path argument: a string without NUL bytes (C would cut it short). */
 static const char *ugc_check_path(lua_State *L, int idx) {
   size_t n;

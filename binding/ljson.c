@@ -1,6 +1,9 @@
 /* JSON for the binding: requests are encoded here, responses are decoded by
  * a private lua-cjson instance and then normalised in one pass so Lua code
- * never sees cjson's quirks (null sentinels, integral floats, camelCase). */
+ * never sees cjson's quirks (null sentinels, integral floats, camelCase):
+ * null fields of an object are removed, null members of a list dropped (the
+ * rest moved down, so the list has no holes), integral floats made integers,
+ * keys snake_cased except inside metadata, whose keys are the user's. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -225,66 +228,132 @@ static void ugc_decode_metadata(lua_State *L) {
   }
 }
 
-static void ugc_normalise_table(lua_State *L, int t, int keys, int depth) {
+static int ugc_is_metadata(const char *k, size_t kl, int keys) {
+  return keys == UGC_KEYS_SNAKE && kl == 8 && memcmp(k, "metadata", 8) == 0;
+}
+
+/* A JSON array (cjson gives it keys 1..n, null members included, so there is
+ * no hole yet): null members are dropped and the rest moved down, in order,
+ * so the list stays a sequence for # and ipairs. */
+static void ugc_normalise_array(lua_State *L, int t, size_t n, int keys, int depth) {
+  size_t i, j = 0;
+  for (i = 1; i <= n; i++) {
+    lua_rawgeti(L, t, (int)i);
+    if (ugc_is_null(L, -1)) {
+      lua_pop(L, 1);
+      continue;
+    }
+    j++;
+    if (lua_type(L, -1) == LUA_TTABLE) {
+      ugc_normalise_table(L, lua_gettop(L), keys, depth + 1);
+    } else {
+      ugc_normalise_top(L, keys, depth);
+    }
+    if (j == i && lua_type(L, -1) != LUA_TNUMBER) {
+      lua_pop(L, 1); /* in place already */
+    } else {
+      lua_rawseti(L, t, (int)j);
+    }
+  }
+  for (i = n; i > j; i--) { /* from the end: the table stays a sequence */
+    lua_pushnil(L);
+    lua_rawseti(L, t, (int)i);
+  }
+}
+
+/* A JSON object: null fields are cleared, values normalised, camelCase keys
+ * renamed once traversal is over (a table's keys must not be added during
+ * lua_next). The keys to rename are kept in a C array; past
+ * UGC_RENAME_BATCH of them, in a Lua table. Each value is visited once: a
+ * second walk would normalise metadata tables again, with snake_case keys. */
+static void ugc_normalise_object(lua_State *L, int t, int keys, int depth) {
   const char *rename[UGC_RENAME_BATCH];
   size_t rename_len[UGC_RENAME_BATCH];
-  int nrename, overflow;
-  if (depth > 1100) luaL_error(L, "moveugc: JSON nested too deeply");
-  luaL_checkstack(L, 6, "json normalise");
-  do {
-    nrename = 0;
-    overflow = 0;
-    lua_pushnil(L);
-    while (lua_next(L, t)) {
-      int kt = lua_type(L, -2), vt = lua_type(L, -1);
-      size_t kl = 0;
-      const char *k = kt == LUA_TSTRING ? lua_tolstring(L, -2, &kl) : NULL;
-      if (vt == LUA_TLIGHTUSERDATA && ugc_is_null(L, -1)) {
-        lua_pop(L, 1);
-        lua_pushvalue(L, -1);
-        lua_pushnil(L);
-        lua_rawset(L, t); /* clearing a field during traversal is allowed */
-        continue;
-      }
-      if (vt == LUA_TTABLE) {
-        ugc_normalise_table(L, lua_gettop(L), keys, depth + 1);
-      } else if (
-#if LUA_VERSION_NUM >= 503
-          (vt == LUA_TNUMBER && !lua_isinteger(L, -1)) ||
-#endif
-          (vt == LUA_TSTRING && keys == UGC_KEYS_SNAKE && kl == 8 &&
-           memcmp(k, "metadata", 8) == 0)) {
-        if (vt == LUA_TSTRING) {
-          ugc_decode_metadata(L);
-        } else {
-          ugc_normalise_top(L, keys, depth);
-        }
-        lua_pushvalue(L, -2);
-        lua_insert(L, -2);
-        lua_rawset(L, t); /* assigning an existing field is allowed too */
-        lua_pushnil(L);   /* placeholder popped below */
-      }
+  int nrename = 0, nspill = 0, spill, i;
+  lua_pushnil(L); /* the overflow list, made when it is needed */
+  spill = lua_gettop(L);
+  lua_pushnil(L);
+  while (lua_next(L, t)) {
+    int kt = lua_type(L, -2), vt = lua_type(L, -1);
+    size_t kl = 0;
+    const char *k = kt == LUA_TSTRING ? lua_tolstring(L, -2, &kl) : NULL;
+    if (vt == LUA_TLIGHTUSERDATA && ugc_is_null(L, -1)) {
       lua_pop(L, 1);
-      if (k && keys == UGC_KEYS_SNAKE && ugc_needs_snake(k, kl)) {
-        if (nrename < UGC_RENAME_BATCH) {
-          rename[nrename] = k; /* the string stays alive as a key of t */
-          rename_len[nrename++] = kl;
-        } else {
-          overflow = 1;
+      lua_pushvalue(L, -1);
+      lua_pushnil(L);
+      lua_rawset(L, t); /* clearing a field during traversal is allowed */
+      continue;
+    }
+    if (vt == LUA_TTABLE) {
+      /* metadata sent as an object rather than an AWSJSON string: the keys
+       * inside are the user's all the same */
+      ugc_normalise_table(L, lua_gettop(L), k && ugc_is_metadata(k, kl, keys) ? UGC_KEYS_RAW : keys,
+                          depth + 1);
+    } else if (
+#if LUA_VERSION_NUM >= 503
+        (vt == LUA_TNUMBER && !lua_isinteger(L, -1)) ||
+#endif
+        (vt == LUA_TSTRING && k && ugc_is_metadata(k, kl, keys))) {
+      if (vt == LUA_TSTRING) {
+        ugc_decode_metadata(L);
+      } else {
+        ugc_normalise_top(L, keys, depth);
+      }
+      lua_pushvalue(L, -2);
+      lua_insert(L, -2);
+      lua_rawset(L, t); /* assigning an existing field is allowed too */
+      lua_pushnil(L);   /* placeholder popped below */
+    }
+    lua_pop(L, 1);
+    if (k && keys == UGC_KEYS_SNAKE && ugc_needs_snake(k, kl)) {
+      if (nrename < UGC_RENAME_BATCH) {
+        rename[nrename] = k; /* the string stays alive as a key of t */
+        rename_len[nrename++] = kl;
+      } else {
+        if (!nspill) {
+          lua_newtable(L);
+          lua_replace(L, spill);
         }
+        lua_pushvalue(L, -1);
+        lua_rawseti(L, spill, ++nspill);
       }
     }
-    while (nrename-- > 0) {
-      lua_pushlstring(L, rename[nrename], rename_len[nrename]);
-      lua_pushvalue(L, -1);
-      lua_rawget(L, t);                                           /* old, value */
-      ugc_push_snake(L, rename[nrename], rename_len[nrename]); /* old, value, new */
-      lua_insert(L, -2);
-      lua_rawset(L, t);  /* t[new] = value; old stays on the stack */
-      lua_pushnil(L);
-      lua_rawset(L, t);  /* t[old] = nil */
+  }
+  /* renamed keys have no capital letter and pending ones do: a rename never
+   * overwrites a key still to be renamed */
+  for (i = -nspill; i < nrename; i++) {
+    size_t kl;
+    const char *k;
+    if (i < 0) {
+      lua_rawgeti(L, spill, -i);
+      k = lua_tolstring(L, -1, &kl);
+    } else {
+      k = rename[i];
+      kl = rename_len[i];
+      lua_pushlstring(L, k, kl);
     }
-  } while (overflow);
+    lua_pushvalue(L, -1);
+    lua_rawget(L, t);        /* old, value */
+    ugc_push_snake(L, k, kl); /* old, value, new */
+    lua_insert(L, -2);
+    lua_rawset(L, t); /* t[new] = value; old stays on the stack */
+    lua_pushnil(L);
+    lua_rawset(L, t); /* t[old] = nil */
+  }
+  lua_pop(L, 1); /* the overflow list */
+}
+
+static void ugc_normalise_table(lua_State *L, int t, int keys, int depth) {
+  size_t n;
+  if (depth > 1100) luaL_error(L, "moveugc: JSON nested too deeply");
+  luaL_checkstack(L, 8, "json normalise");
+  /* cjson gives objects string keys only, arrays keys 1..n only */
+  n = ugc_rawlen(L, t);
+  if (n > 0) {
+    ugc_normalise_array(L, t, n, keys, depth);
+  } else {
+    ugc_normalise_object(L, t, keys, depth);
+  }
 }
 
 void ugc_json_normalise(lua_State *L, int keys) { ugc_normalise_top(L, keys, 0); }

@@ -41,12 +41,16 @@ int ugc_l_req_post(lua_State *L) {
 
 int ugc_l_req_upload(lua_State *L) {
   ugc_lsession *ls = ugc_check_session(L, 1);
-  return ugc_push_req(L, ugc_upload_start(ls->s, luaL_checkstring(L, 2), luaL_checkstring(L, 3)));
+  const char *url = ugc_check_cstring(L, 2, "session:upload_start", "url");
+  const char *path = ugc_check_cstring(L, 3, "session:upload_start", "path");
+  return ugc_push_req(L, ugc_upload_start(ls->s, url, path));
 }
 
 int ugc_l_req_download(lua_State *L) {
   ugc_lsession *ls = ugc_check_session(L, 1);
-  return ugc_push_req(L, ugc_download_start(ls->s, luaL_checkstring(L, 2), luaL_checkstring(L, 3)));
+  const char *url = ugc_check_cstring(L, 2, "session:download_start", "url");
+  const char *part = ugc_check_cstring(L, 3, "session:download_start", "part");
+  return ugc_push_req(L, ugc_download_start(ls->s, url, part));
 }
 
 static int ugc_l_req_done(lua_State *L) {

@@ -1,5 +1,6 @@
 /* The session userdata: a Lua face on core/ugc_session (blocking calls and
  * the step loop). Requests in flight are userdata of their own: lreq.c. */
+#include <math.h>
 #include <string.h>
 
 #include "../core/ugc_session.h"
@@ -8,14 +9,18 @@
 
 ugc_lsession *ugc_check_session(lua_State *L, int idx) {
   ugc_lsession *ls = luaL_checkudata(L, idx, UGC_SESSION_MT);
-  if (!ls->s) luaL_error(L, "moveugc: the client is closed");
+  if (!ls->s || ls->closing) luaL_error(L, "moveugc: the client is closed");
   return ls;
 }
 
 /* ==== creation ========================================================= */
 
-static const char *ugc_opt_string(lua_State *L, int t, const char *name, int required) {
+/* An option that C reads as a C string: no NUL byte, and when it becomes
+ * a header value (header != 0), no control character either: CR or LF would
+ * start a header of the caller's (or an attacker's) choosing. */
+static const char *ugc_opt_string(lua_State *L, int t, const char *name, int required, int header) {
   const char *v;
+  size_t n, i;
   lua_getfield(L, t, name);
   if (lua_isnil(L, -1) && !required) {
     lua_pop(L, 1);
@@ -23,18 +28,29 @@ static const char *ugc_opt_string(lua_State *L, int t, const char *name, int req
   }
   if (lua_type(L, -1) != LUA_TSTRING)
     luaL_error(L, "moveugc.core.session: '%s' must be a string", name);
-  v = lua_tostring(L, -1);
+  v = lua_tolstring(L, -1, &n);
+  for (i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)v[i];
+    if (c == 0 || (header && (c < 0x20 || c == 0x7f)))
+      luaL_error(L, "moveugc.core.session: '%s' contains a %s", name,
+                 c == 0 ? "NUL byte" : "control character");
+  }
   lua_pop(L, 1); /* the string stays referenced by the options table */
   return v;
 }
 
-static double ugc_opt_number(lua_State *L, int t, const char *name, double dflt) {
+/* A number in [lo, hi]; NaN and infinities are refused (a cast of them to
+ * an integer is undefined behaviour). */
+static double ugc_opt_number(lua_State *L, int t, const char *name, double dflt, double lo,
+                             double hi) {
   double v = dflt;
   lua_getfield(L, t, name);
   if (!lua_isnil(L, -1)) {
     if (lua_type(L, -1) != LUA_TNUMBER)
       luaL_error(L, "moveugc.core.session: '%s' must be a number", name);
     v = lua_tonumber(L, -1);
+    if (!(v >= lo && v <= hi))
+      luaL_error(L, "moveugc.core.session: '%s' must be from %f to %f", name, lo, hi);
   }
   lua_pop(L, 1);
   return v;
@@ -46,35 +62,57 @@ int ugc_l_session_new(lua_State *L) {
   char err[256];
   luaL_checktype(L, 1, LUA_TTABLE);
   ugc_config_defaults(&cfg);
-  cfg.endpoint = ugc_opt_string(L, 1, "endpoint", 1);
-  cfg.api_key = ugc_opt_string(L, 1, "api_key", 1);
-  cfg.user_agent = ugc_opt_string(L, 1, "user_agent", 1);
-  cfg.ca_file = ugc_opt_string(L, 1, "ca_file", 0);
-  cfg.timeout_ms = (long)(ugc_opt_number(L, 1, "timeout", cfg.timeout_ms / 1000.0) * 1000);
-  cfg.connect_timeout_ms =
-      (long)(ugc_opt_number(L, 1, "connect_timeout", cfg.connect_timeout_ms / 1000.0) * 1000);
-  cfg.max_retries = (int)ugc_opt_number(L, 1, "max_retries", cfg.max_retries);
-  cfg.max_body = (size_t)ugc_opt_number(L, 1, "max_body", (double)cfg.max_body);
+  cfg.endpoint = ugc_opt_string(L, 1, "endpoint", 1, 1);
+  cfg.api_key = ugc_opt_string(L, 1, "api_key", 1, 1);
+  cfg.user_agent = ugc_opt_string(L, 1, "user_agent", 1, 1);
+  cfg.ca_file = ugc_opt_string(L, 1, "ca_file", 0, 0);
+  /* whole milliseconds, at least 1: libcurl reads 0 as "no timeout" */
+  cfg.timeout_ms =
+      (long)ceil(ugc_opt_number(L, 1, "timeout", cfg.timeout_ms / 1000.0, 0.001, 2e6) * 1000);
+  cfg.connect_timeout_ms = (long)ceil(
+      ugc_opt_number(L, 1, "connect_timeout", cfg.connect_timeout_ms / 1000.0, 0.001, 2e6) * 1000);
+  cfg.max_retries = (int)ugc_opt_number(L, 1, "max_retries", cfg.max_retries, 0, 10);
+  cfg.max_body = (size_t)ugc_opt_number(L, 1, "max_body", (double)cfg.max_body, 1, 9007199254740992.0);
   /* a valid empty object first, so a failure below leaves nothing dangling */
   ls = lua_newuserdata(L, sizeof *ls);
   ls->s = NULL;
+  ls->busy = ls->closing = 0;
   ugc_buf_init(&ls->req, 0);
   luaL_getmetatable(L, UGC_SESSION_MT);
   lua_setmetatable(L, -2);
   ls->s = ugc_session_new(&cfg, err, sizeof err);
   if (!ls->s) return luaL_error(L, "moveugc: cannot create a session: %s", err);
-  ugc_session_set_transfer_limit(ls->s, (int)ugc_opt_number(L, 1, "max_transfers", 4));
-  ugc_session_set_step_budget(ls->s, ugc_opt_number(L, 1, "step_budget_ms", 1));
+  ugc_session_set_transfer_limit(ls->s, (int)ugc_opt_number(L, 1, "max_transfers", 4, 1, 1024));
+  ugc_session_set_step_budget(ls->s, ugc_opt_number(L, 1, "step_budget_ms", 1, 0, 1e6));
   return 1;
+}
+
+static void ugc_lsession_free(ugc_lsession *ls) {
+  ugc_session_free(ls->s); /* requests held by Lua are cancelled and detached */
+  ls->s = NULL;
+  ugc_buf_free(&ls->req);
+}
+
+/* A blocking call runs: a close from inside it (a progress function) only
+ * cancels, and the call frees the session once it has stopped using it. */
+static void ugc_lsession_enter(ugc_lsession *ls) { ls->busy++; }
+
+static void ugc_lsession_leave(ugc_lsession *ls) {
+  if (--ls->busy == 0 && ls->closing) {
+    ls->closing = 0;
+    ugc_lsession_free(ls);
+  }
 }
 
 static int ugc_l_session_close(lua_State *L) {
   ugc_lsession *ls = luaL_checkudata(L, 1, UGC_SESSION_MT);
-  if (ls->s) {
-    ugc_session_free(ls->s); /* requests held by Lua are cancelled and detached */
-    ls->s = NULL;
+  if (!ls->s || ls->closing) return 0;
+  if (ls->busy) {
+    ls->closing = 1;
+    ugc_session_cancel_all(ls->s);
+  } else {
+    ugc_lsession_free(ls);
   }
-  ugc_buf_free(&ls->req);
   return 0;
 }
 
@@ -86,6 +124,9 @@ static const char *ugc_kind_name(ugc_error e) {
     case UGC_E_TLS: return "tls";
     case UGC_E_TOO_LARGE: return "protocol";
     case UGC_E_CANCELLED: return "cancelled";
+    case UGC_E_PROTOCOL: return "protocol";
+    case UGC_E_FILE: return "file";
+    case UGC_E_UNSUPPORTED: return "unsupported";
     case UGC_E_NOMEM:
     case UGC_E_INTERNAL: return "internal";
     default: return "network";
@@ -204,7 +245,9 @@ static int ugc_l_session_post(lua_State *L) {
   int mutation = lua_toboolean(L, 5), keys = lua_toboolean(L, 6) ? UGC_KEYS_SNAKE : UGC_KEYS_RAW;
   ugc_result r;
   ugc_build_body(L, ls);
+  ugc_lsession_enter(ls);
   ugc_session_post(ls->s, ls->req.data, ls->req.len, mutation, &r);
+  ugc_lsession_leave(ls); /* nothing calls Lua during a post: never frees here */
   if (ls->req.cap > 1024 * 1024) ugc_buf_shrink(&ls->req, 64 * 1024);
   return ugc_push_post_result(L, &r, keys);
 }
@@ -240,7 +283,9 @@ static int ugc_call_progress(void *ud, int64_t done, int64_t total) {
 /* session:upload(url, path, progress?) / session:download(url, part, progress?) */
 static int ugc_l_session_transfer(lua_State *L, int upload) {
   ugc_lsession *ls = ugc_check_session(L, 1);
-  const char *url = luaL_checkstring(L, 2), *path = luaL_checkstring(L, 3);
+  const char *fname = upload ? "session:upload" : "session:download";
+  const char *url = ugc_check_cstring(L, 2, fname, "url");
+  const char *path = ugc_check_cstring(L, 3, fname, "path");
   ugc_lprogress p;
   ugc_xfer_result r;
   p.L = L;
@@ -251,8 +296,10 @@ static int ugc_l_session_transfer(lua_State *L, int upload) {
     p.fn = 4;
   }
   lua_settop(L, 4);
+  ugc_lsession_enter(ls);
   if (upload) ugc_xfer_upload(ls->s, url, path, p.fn ? ugc_call_progress : NULL, &p, &r);
   else ugc_xfer_download(ls->s, url, path, p.fn ? ugc_call_progress : NULL, &p, &r);
+  ugc_lsession_leave(ls);
   if (p.failed) return lua_error(L);
   return ugc_push_xfer_result(L, &r);
 }
@@ -286,25 +333,27 @@ static int ugc_l_session_timeout_ms(lua_State *L) {
 /* session:sockets() -> {read fds}, {write fds} */
 static int ugc_l_session_sockets(lua_State *L) {
   ugc_lsession *ls = ugc_check_session(L, 1);
-  fd_set r, w, x;
-  int maxfd = -1, fd, nr = 0, nw = 0;
-  FD_ZERO(&r);
-  FD_ZERO(&w);
-  FD_ZERO(&x);
-  ugc_session_fdset(ls->s, &r, &w, &x, &maxfd);
-  lua_newtable(L);
-  lua_newtable(L);
-  for (fd = 0; fd <= maxfd; fd++) {
-    if (FD_ISSET(fd, &r)) {
+  int i, fd, what, nr = 0, nw = 0, n = ugc_session_socket_count(ls->s);
+  lua_createtable(L, n, 0);
+  lua_createtable(L, n, 0);
+  for (i = 0; i < n; i++) {
+    if (ugc_session_socket_at(ls->s, i, &fd, &what) != 0) continue;
+    if (what & UGC_SOCK_READ) {
       lua_pushinteger(L, fd);
       lua_rawseti(L, -3, ++nr);
     }
-    if (FD_ISSET(fd, &w)) {
+    if (what & UGC_SOCK_WRITE) {
       lua_pushinteger(L, fd);
       lua_rawseti(L, -2, ++nw);
     }
   }
   return 2;
+}
+
+static int ugc_l_session_gc(lua_State *L) {
+  ugc_lsession *ls = luaL_checkudata(L, 1, UGC_SESSION_MT);
+  if (ls->s) ugc_lsession_free(ls); /* no call can be running any more */
+  return 0;
 }
 
 static int ugc_l_session_tostring(lua_State *L) {
@@ -325,7 +374,7 @@ int ugc_session_open(lua_State *L) {
                                      {"sockets", ugc_l_session_sockets},
                                      {"close", ugc_l_session_close},
                                      {NULL, NULL}};
-  static const luaL_Reg meta[] = {{"__gc", ugc_l_session_close},
+  static const luaL_Reg meta[] = {{"__gc", ugc_l_session_gc},
                                   {"__close", ugc_l_session_close},
                                   {"__tostring", ugc_l_session_tostring},
                                   {NULL, NULL}};

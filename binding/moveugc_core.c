@@ -47,6 +47,7 @@ int luaopen_moveugc_core(lua_State *L) {
                                    {"base64_decode", ugc_l_base64_decode},
                                    {"path_kind", ugc_l_path_kind},
                                    {"mkdirs", ugc_l_mkdirs},
+                                   {"operation_type", ugc_l_operation_type},
                                    {NULL, NULL}};
   lua_newtable(L); /* context: shared by every function as upvalue 1 */
   ugc_json_setup(L);

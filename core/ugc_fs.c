@@ -3,6 +3,7 @@
 #include "ugc_fs.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -84,4 +85,49 @@ int ugc_fs_mkdirs(const char *path, size_t *created) {
   if (created) *created = first;
   free(p);
   return rc;
+}
+
+/* After open(O_NONBLOCK): refuse anything but a regular file, then make the
+ * descriptor blocking again (file I/O ignores the flag, but stdio callers
+ * should not meet it). */
+static int ugc_fs_regular(int fd) {
+  struct stat st;
+  int flags;
+  if (fd < 0) return -1;
+  if (fstat(fd, &st) != 0) goto fail;
+  if (!S_ISREG(st.st_mode)) {
+    errno = EINVAL;
+    goto fail;
+  }
+  if ((flags = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) goto fail;
+  return fd;
+fail: {
+  int e = errno;
+  close(fd);
+  errno = e;
+  return -1;
+}
+}
+
+int ugc_fs_open_upload(const char *path) {
+  /* O_NONBLOCK: opening a FIFO with no writer would otherwise wait forever */
+  return ugc_fs_regular(open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC));
+}
+
+int ugc_fs_open_part(const char *path) {
+  int fd = open(path, O_RDWR | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT)
+    fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC,
+              0666);
+  return ugc_fs_regular(fd);
+}
+
+const char *ugc_fs_open_error(int err) {
+  switch (err) {
+    case ELOOP: return "it is a symbolic link (not followed)";
+    case EINVAL:
+    case ENXIO: return "it is not a regular file";
+    case EEXIST: return "it appeared while it was being created";
+    default: return strerror(err);
+  }
 }

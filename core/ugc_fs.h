@@ -29,5 +29,21 @@ int ugc_fs_kind_of(const char *path);
  * up to that prefix, undoes the call. */
 int ugc_fs_mkdirs(const char *path, size_t *created);
 
+/* Opens a file to upload: read-only, and only a regular file (a link to one
+ * is followed: the caller named it). A FIFO or device is refused without
+ * blocking. Returns a descriptor, or -1 with errno (EINVAL: not a regular
+ * file). */
+int ugc_fs_open_upload(const char *path);
+
+/* Opens a download's `.part` file to append to, never through a symbolic
+ * link: an existing regular file is opened (O_NOFOLLOW), a missing one is
+ * created (O_CREAT | O_EXCL, so nobody else's file is taken over). Returns a
+ * descriptor, or -1 with errno (ELOOP: a link; EINVAL: not a regular file;
+ * EEXIST: something appeared at the path while opening). */
+int ugc_fs_open_part(const char *path);
+
+/* A message for an open failure above: the errno's text, or a clearer one. */
+const char *ugc_fs_open_error(int err);
+
 UGC_END_HIDDEN
 #endif

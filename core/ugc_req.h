@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "ugc_headers.h"
 #include "ugc_session.h"
 #include "ugc_transfer.h"
 
@@ -38,6 +39,7 @@ struct ugc_req {
   CURL *easy;
   double start_ms, wake_ms;
   char curl_err[CURL_ERROR_SIZE];
+  ugc_headers hdr;           /* the current response's headers */
   /* post */
   char *body;                /* owned copy, or borrowed when body_borrowed */
   int body_borrowed;
@@ -50,16 +52,24 @@ struct ugc_req {
   char *path;
   char *url;
   EVP_MD_CTX *md5;
-  int64_t offset, content_length, file_size;
+  int64_t offset, file_size;
   int restarted;
   int paused;                /* its read callback paused it: step(0) ran out of time */
   int64_t chunks;            /* chunks read: a budgeted step feeds the ones behind first */
   size_t err_len;
+  int file_errno;            /* a read or write of the local file failed */
   ugc_xfer_result xres;
 };
 
+typedef struct ugc_sock {
+  curl_socket_t fd;
+  int what; /* UGC_SOCK_READ | UGC_SOCK_WRITE */
+} ugc_sock;
+
 struct ugc_session {
   CURLM *multi;
+  ugc_sock *socks;            /* what libcurl waits on (its socket callback) */
+  int nsocks, capsocks;
   struct curl_slist *headers; /* holds the Authorization header: never logged */
   ugc_config cfg;
   char *endpoint, *ca_file, *user_agent;
@@ -81,6 +91,9 @@ double ugc_now_ms(void);
 CURL *ugc_easy_take(ugc_session *s);
 void ugc_easy_give(ugc_session *s, CURL *e);
 void ugc_req_link(ugc_session *s, ugc_req *q);
+/* Only http and https, also for redirects (a presigned URL is the server's
+ * word: file:// or any other scheme must never be followed); 0 on success. */
+int ugc_easy_web_only(CURL *e);
 /* Puts a request's easy handle into the multi handle; 0 on success. */
 int ugc_req_run(ugc_req *q);
 /* Called by the step loop when a transfer's attempt ends. */

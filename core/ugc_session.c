@@ -1,4 +1,7 @@
 #define _POSIX_C_SOURCE 200809L
+/* curl_multi_socket_all is marked deprecated (for curl_multi_socket_action)
+ * but stays in libcurl's ABI; see ugc_perform. */
+#define CURL_DISABLE_DEPRECATION 1
 #include <curl/curl.h>
 #include <errno.h>
 #include <stdint.h>
@@ -69,22 +72,6 @@ double ugc_backoff_s(const ugc_config *cfg, int attempt, double retry_after_s, d
   return d / 2 + d / 2 * unit_random;
 }
 
-double ugc_parse_retry_after(const char *v, long now_unix) {
-  char *end;
-  double secs;
-  time_t t;
-  while (*v == ' ' || *v == '\t') v++;
-  if (!*v) return -1;
-  secs = strtod(v, &end);
-  if (end != v) {
-    while (*end == ' ' || *end == '\t' || *end == '\r' || *end == '\n') end++;
-    if (*end == '\0') return secs < 0 ? 0 : secs;
-  }
-  t = curl_getdate(v, NULL);
-  if (t == (time_t)-1) return -1;
-  return t > now_unix ? (double)(t - now_unix) : 0;
-}
-
 /* ==== post callbacks: they fill C buffers only ========================= */
 
 static size_t ugc_on_body(char *p, size_t size, size_t n, void *ud) {
@@ -93,28 +80,10 @@ static size_t ugc_on_body(char *p, size_t size, size_t n, void *ud) {
   return size * n;
 }
 
-static void ugc_copy_header_value(char *dst, size_t dstlen, const char *v, size_t n) {
-  while (n && (*v == ' ' || *v == '\t')) v++, n--;
-  while (n && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' ')) n--;
-  if (n >= dstlen) n = dstlen - 1;
-  memcpy(dst, v, n);
-  dst[n] = '\0';
-}
-
 static size_t ugc_on_header(char *p, size_t size, size_t n, void *ud) {
   ugc_req *q = ud;
-  size_t len = size * n;
-  if (len > 5 && memcmp(p, "HTTP/", 5) == 0) { /* a new response (after 100, or a retry) */
-    q->res.retry_after_s = -1;
-    q->res.request_id[0] = '\0';
-  } else if (len > 17 && strncasecmp(p, "x-amzn-requestid:", 17) == 0) {
-    ugc_copy_header_value(q->res.request_id, sizeof q->res.request_id, p + 17, len - 17);
-  } else if (len > 12 && strncasecmp(p, "retry-after:", 12) == 0) {
-    char v[64];
-    ugc_copy_header_value(v, sizeof v, p + 12, len - 12);
-    q->res.retry_after_s = ugc_parse_retry_after(v, (long)time(NULL));
-  }
-  return len;
+  ugc_headers_line(&q->hdr, p, size * n, (long)time(NULL));
+  return size * n;
 }
 
 static size_t ugc_on_read(char *p, size_t size, size_t n, void *ud) {
@@ -128,10 +97,16 @@ static size_t ugc_on_read(char *p, size_t size, size_t n, void *ud) {
 
 /* libcurl silently re-sends a request whose reused connection died before any
  * response byte arrived. For a mutation whose body already went out that
- * would run it twice, so rewinding is refused once a byte has been read. */
+ * would run it twice, so rewinding is refused once a byte has been read. A
+ * query may go again: it is counted as the attempt it is. */
 static int ugc_on_seek(void *ud, curl_off_t offset, int origin) {
   ugc_req *q = ud;
-  if (origin != SEEK_SET || offset != 0 || q->send_off != 0) return CURL_SEEKFUNC_FAIL;
+  if (origin != SEEK_SET || offset != 0) return CURL_SEEKFUNC_FAIL;
+  if (q->send_off != 0) {
+    if (q->mutation) return CURL_SEEKFUNC_FAIL;
+    q->res.attempts++;
+    q->send_off = 0;
+  }
   return CURL_SEEKFUNC_OK;
 }
 
@@ -177,6 +152,49 @@ fail:
   return NULL;
 }
 
+/* libcurl says which sockets it waits on, and for what: the set a host's
+ * event loop watches (no fd_set, so no limit at descriptor 1024). */
+static int ugc_on_socket(CURL *e, curl_socket_t fd, int what, void *ud, void *sockp) {
+  ugc_session *s = ud;
+  int i, w = 0;
+  (void)e;
+  (void)sockp;
+  if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) w |= UGC_SOCK_READ;
+  if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) w |= UGC_SOCK_WRITE;
+  for (i = 0; i < s->nsocks && s->socks[i].fd != fd; i++) {
+  }
+  if (what == CURL_POLL_REMOVE) {
+    if (i < s->nsocks) s->socks[i] = s->socks[--s->nsocks];
+    return 0;
+  }
+  if (i == s->nsocks) {
+    if (s->nsocks == s->capsocks) {
+      int cap = s->capsocks ? s->capsocks * 2 : 8;
+      ugc_sock *n = realloc(s->socks, (size_t)cap * sizeof *n);
+      if (!n) return -1; /* libcurl fails the transfer: out of memory */
+      s->socks = n;
+      s->capsocks = cap;
+    }
+    s->socks[s->nsocks++].fd = fd;
+  }
+  s->socks[i].what = w;
+  return 0;
+}
+
+int ugc_session_socket_count(const ugc_session *s) { return s->nsocks; }
+
+int ugc_session_socket_at(const ugc_session *s, int i, int *fd, int *what) {
+  if (i < 0 || i >= s->nsocks) return -1;
+  *fd = (int)s->socks[i].fd;
+  *what = s->socks[i].what;
+  return 0;
+}
+
+void ugc_session_cancel_all(ugc_session *s) {
+  ugc_req *q;
+  for (q = s->live; q; q = q->next) ugc_req_cancel(q);
+}
+
 ugc_session *ugc_session_new(const ugc_config *cfg, char *err, size_t errlen) {
   ugc_session *s;
   if (!cfg->endpoint || !cfg->api_key || !cfg->user_agent) {
@@ -205,6 +223,10 @@ ugc_session *ugc_session_new(const ugc_config *cfg, char *err, size_t errlen) {
   s->cfg.api_key = NULL; /* kept only inside the header list */
   s->headers = cfg->api_key[0] ? ugc_build_headers(cfg->api_key) : NULL;
   s->multi = curl_multi_init();
+  if (s->multi) {
+    curl_multi_setopt(s->multi, CURLMOPT_SOCKETFUNCTION, ugc_on_socket);
+    curl_multi_setopt(s->multi, CURLMOPT_SOCKETDATA, s);
+  }
   if (!s->endpoint || !s->user_agent || (cfg->ca_file && !s->ca_file) ||
       (cfg->api_key[0] && !s->headers) || !s->multi) {
     snprintf(err, errlen, "out of memory");
@@ -231,6 +253,7 @@ void ugc_session_free(ugc_session *s) {
   }
   for (i = 0; i < s->npool; i++) curl_easy_cleanup(s->pool[i]);
   if (s->multi) curl_multi_cleanup(s->multi);
+  free(s->socks);
   curl_slist_free_all(s->headers);
   ugc_buf_free(&s->last);
   free(s->endpoint);
@@ -268,6 +291,20 @@ void ugc_easy_give(ugc_session *s, CURL *e) {
   if (!e) return;
   if (s && s->npool < UGC_EASY_POOL) s->pool[s->npool++] = e;
   else curl_easy_cleanup(e);
+}
+
+int ugc_easy_web_only(CURL *e) {
+#if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85.0: the _STR forms */
+  if (curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+      curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK)
+    return -1;
+#else
+  long web = CURLPROTO_HTTP | CURLPROTO_HTTPS;
+  if (curl_easy_setopt(e, CURLOPT_PROTOCOLS, web) != CURLE_OK ||
+      curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS, web) != CURLE_OK)
+    return -1;
+#endif
+  return 0;
 }
 
 void ugc_req_link(ugc_session *s, ugc_req *q) {
@@ -343,14 +380,12 @@ static int ugc_post_setup(ugc_req *q) {
   rc |= curl_easy_setopt(c, CURLOPT_PRIVATE, (void *)q);
   rc |= curl_easy_setopt(c, CURLOPT_POST, 1L);
   rc |= curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->body_len);
-  if (q->mutation) {
-    rc |= curl_easy_setopt(c, CURLOPT_READFUNCTION, ugc_on_read);
-    rc |= curl_easy_setopt(c, CURLOPT_READDATA, q);
-    rc |= curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, ugc_on_seek);
-    rc |= curl_easy_setopt(c, CURLOPT_SEEKDATA, q);
-  } else {
-    rc |= curl_easy_setopt(c, CURLOPT_POSTFIELDS, q->body);
-  }
+  /* the body through a read function, so that every time it goes out is seen */
+  rc |= curl_easy_setopt(c, CURLOPT_READFUNCTION, ugc_on_read);
+  rc |= curl_easy_setopt(c, CURLOPT_READDATA, q);
+  rc |= curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, ugc_on_seek);
+  rc |= curl_easy_setopt(c, CURLOPT_SEEKDATA, q);
+  rc |= ugc_easy_web_only(c);
 #if LIBCURL_VERSION_NUM >= 0x072f00
   /* HTTP/2 over TLS when the server offers it, HTTP/1.1 otherwise; a build
    * without nghttp2 refuses the option, which is fine. */
@@ -365,6 +400,7 @@ static void ugc_post_attempt(ugc_req *q) {
   ugc_buf_reset(&q->resp);
   q->send_off = 0;
   q->curl_err[0] = '\0';
+  ugc_headers_reset(&q->hdr);
   q->res.retry_after_s = -1;
   q->res.request_id[0] = '\0';
   q->res.attempts++;
@@ -416,6 +452,10 @@ static ugc_error ugc_classify(CURLcode rc, ugc_reach *reach, int *permanent) {
   *reach = UGC_REACH_MAYBE;
   *permanent = 0;
   switch (rc) {
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      *reach = UGC_REACH_NONE;
+      *permanent = 1;
+      return UGC_E_PROTOCOL;
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
     case CURLE_COULDNT_CONNECT:
@@ -452,6 +492,8 @@ static void ugc_post_finished(ugc_req *q, CURLcode rc) {
   curl_off_t pretransfer = 0;
   r->status = 0;
   curl_easy_getinfo(q->easy, CURLINFO_RESPONSE_CODE, &r->status);
+  r->retry_after_s = q->hdr.retry_after_s;
+  memcpy(r->request_id, q->hdr.request_id, sizeof r->request_id);
   r->reach = UGC_REACH_MAYBE;
   r->message[0] = '\0';
   if (rc == CURLE_OK) {
@@ -547,12 +589,15 @@ long ugc_session_timeout_ms(ugc_session *s) {
   return curl_ms < timer ? curl_ms : timer;
 }
 
-int ugc_session_fdset(ugc_session *s, fd_set *r, fd_set *w, fd_set *x, int *maxfd) {
-  return curl_multi_fdset(s->multi, r, w, x, maxfd) == CURLM_OK ? 0 : -1;
-}
-
 int ugc_session_step(ugc_session *s, long timeout_ms) {
   return ugc_session_step_budgeted(s, timeout_ms, timeout_ms == 0);
+}
+
+/* curl_multi_perform, which also tells the socket callback what every
+ * transfer now waits on (perform alone never calls it): that keeps the set
+ * sockets() reports exact, with no fd_set and its limit at 1024. */
+static void ugc_perform(ugc_session *s, int *running) {
+  if (curl_multi_socket_all(s->multi, running) != CURLM_OK) curl_multi_perform(s->multi, running);
 }
 
 int ugc_session_step_budgeted(ugc_session *s, long timeout_ms, int budgeted) {
@@ -563,7 +608,7 @@ int ugc_session_step_budgeted(ugc_session *s, long timeout_ms, int budgeted) {
   if (s->contended) ugc_resume_paused(s);
   s->step_deadline_ms = budgeted && s->step_budget_ms > 0 ? now + s->step_budget_ms : 0;
   s->step_fed = 0;
-  curl_multi_perform(s->multi, &running);
+  ugc_perform(s, &running);
   s->step_deadline_ms = 0;
   ugc_collect(s);
   if (timeout_ms > 0) {
@@ -580,7 +625,7 @@ int ugc_session_step_budgeted(ugc_session *s, long timeout_ms, int budgeted) {
       }
     }
     ugc_wake(s, ugc_now_ms());
-    curl_multi_perform(s->multi, &running);
+    ugc_perform(s, &running);
     ugc_collect(s);
   }
   return ugc_session_live(s);

@@ -9,7 +9,6 @@
 #define UGC_SESSION_H
 
 #include <stddef.h>
-#include <sys/select.h> /* system headers before the hidden region */
 
 #include "ugc_visibility.h"
 UGC_BEGIN_HIDDEN
@@ -32,7 +31,10 @@ typedef enum ugc_error {
   UGC_E_TOO_LARGE, /* the response body passed the configured cap */
   UGC_E_NOMEM,
   UGC_E_INTERNAL,  /* libcurl refused an option or could not start */
-  UGC_E_CANCELLED  /* stopped by ugc_req_cancel, or its session closed */
+  UGC_E_CANCELLED, /* stopped by ugc_req_cancel, or its session closed */
+  UGC_E_PROTOCOL,  /* a URL (or a redirect) of a scheme other than http/https */
+  UGC_E_FILE,      /* a local file could not be opened, read or written */
+  UGC_E_UNSUPPORTED /* this machine lacks something needed (MD5 on a FIPS host) */
 } ugc_error;
 
 /* How far a failed attempt got: decides whether a mutation may be retried. */
@@ -105,8 +107,17 @@ int ugc_session_step(ugc_session *s, long timeout_ms);
 int ugc_session_step_budgeted(ugc_session *s, long timeout_ms, int budgeted);
 /* How long a host may sleep before the next step; -1 when nothing runs. */
 long ugc_session_timeout_ms(ugc_session *s);
-/* The sockets libcurl waits on, for hosts with their own event loop. */
-int ugc_session_fdset(ugc_session *s, fd_set *r, fd_set *w, fd_set *x, int *maxfd);
+/* The sockets libcurl waits on, for hosts with their own event loop: the
+ * number of them, and the i-th (0-based) with what it waits for (a
+ * combination of UGC_SOCK_READ and UGC_SOCK_WRITE). Any descriptor number,
+ * also 1024 and up (no fd_set). */
+#define UGC_SOCK_READ 1
+#define UGC_SOCK_WRITE 2
+int ugc_session_socket_count(const ugc_session *s);
+int ugc_session_socket_at(const ugc_session *s, int i, int *fd, int *what);
+/* Cancels every request in flight (their results say UGC_E_CANCELLED), but
+ * frees nothing: for a close that arrives while a blocking call runs. */
+void ugc_session_cancel_all(ugc_session *s);
 /* At most n transfers run at once; more wait in a queue (default 4). */
 void ugc_session_set_transfer_limit(ugc_session *s, int n);
 /* A budgeted step (by default one with timeout 0: a frame loop's) stops
@@ -131,7 +142,6 @@ void ugc_req_free(ugc_req *q);
 int ugc_retry_status(long status);
 int ugc_should_retry(int is_mutation, ugc_error err, ugc_reach reach, long status);
 double ugc_backoff_s(const ugc_config *cfg, int attempt, double retry_after_s, double unit_random);
-double ugc_parse_retry_after(const char *value, long now_unix);
 
 /* The libcurl version string, e.g. "7.88.1". */
 const char *ugc_curl_version(void);

@@ -1,11 +1,13 @@
 #define _POSIX_C_SOURCE 200809L
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ugc_fs.h"
 #include "ugc_req.h"
 
 #define UGC_PROGRESS_INTERVAL_MS 100.0
@@ -33,65 +35,53 @@ static void ugc_md5_finish(EVP_MD_CTX *c, char out[33]) {
   ugc_hex(d, n, out);
 }
 
-/* Feeds a file's bytes to an MD5 context; 0 on success. */
-static int ugc_md5_update_file(EVP_MD_CTX *c, const char *path) {
+/* Starts (or restarts) an MD5: 0 on success, -1 where MD5 is unavailable
+ * (OpenSSL in FIPS mode refuses it). */
+static int ugc_md5_init(EVP_MD_CTX *c) { return EVP_DigestInit_ex(c, EVP_md5(), NULL) ? 0 : -1; }
+
+#define UGC_MD5_UNAVAILABLE "MD5 is not available in this OpenSSL (a FIPS-only configuration?): " \
+  "transfers need it to check their bytes against the ETag"
+
+/* Feeds the first size bytes of an open file to an MD5 context; 0 on success. */
+static int ugc_md5_update_fd(EVP_MD_CTX *c, int fd, int64_t size) {
   unsigned char *buf = malloc(UGC_CHUNK);
-  FILE *f = fopen(path, "rb");
-  size_t n;
-  int rc = -1;
-  if (f && buf) {
-    while ((n = fread(buf, 1, UGC_CHUNK, f)) > 0) EVP_DigestUpdate(c, buf, n);
-    rc = ferror(f) ? -1 : 0;
+  int64_t off = 0;
+  int rc = buf ? 0 : -1;
+  while (rc == 0 && off < size) {
+    size_t want = size - off < UGC_CHUNK ? (size_t)(size - off) : UGC_CHUNK;
+    ssize_t n = pread(fd, buf, want, (off_t)off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) rc = -1;
+    else {
+      EVP_DigestUpdate(c, buf, (size_t)n);
+      off += n;
+    }
   }
   free(buf);
-  if (f) fclose(f);
   return rc;
 }
 
 int ugc_md5_file(const char *path, char out[33]) {
   EVP_MD_CTX *c = EVP_MD_CTX_new();
+  int fd = ugc_fs_open_upload(path);
+  struct stat st;
   int rc = -1;
-  if (c && EVP_DigestInit_ex(c, EVP_md5(), NULL) && ugc_md5_update_file(c, path) == 0) {
+  if (c && fd >= 0 && fstat(fd, &st) == 0 && ugc_md5_init(c) == 0 &&
+      ugc_md5_update_fd(c, fd, (int64_t)st.st_size) == 0) {
     ugc_md5_finish(c, out);
     rc = 0;
   }
+  if (fd >= 0) close(fd);
   if (c) EVP_MD_CTX_free(c);
   return rc;
 }
 
 /* ==== libcurl callbacks: C buffers and files only ====================== */
 
-static void ugc_header_value(char *dst, size_t dstlen, const char *v, size_t n) {
-  while (n && (*v == ' ' || *v == '\t')) v++, n--;
-  while (n && (v[n - 1] == '\r' || v[n - 1] == '\n' || v[n - 1] == ' ')) n--;
-  if (n >= 2 && v[0] == '"' && v[n - 1] == '"') v++, n -= 2; /* ETag quotes */
-  if (n >= dstlen) n = dstlen - 1;
-  memcpy(dst, v, n);
-  dst[n] = '\0';
-}
-
 static size_t ugc_x_header(char *p, size_t size, size_t n, void *ud) {
   ugc_req *q = ud;
-  ugc_xfer_result *r = &q->xres;
-  size_t len = size * n;
-  char v[96];
-  if (len > 5 && memcmp(p, "HTTP/", 5) == 0) {
-    r->etag[0] = '\0';
-    q->content_length = -1;
-  } else if (len > 5 && strncasecmp(p, "etag:", 5) == 0) {
-    ugc_header_value(r->etag, sizeof r->etag, p + 5, len - 5);
-  } else if (len > 15 && strncasecmp(p, "content-length:", 15) == 0) {
-    ugc_header_value(v, sizeof v, p + 15, len - 15);
-    q->content_length = strtoll(v, NULL, 10);
-  } else if (len > 14 && strncasecmp(p, "content-range:", 14) == 0) {
-    const char *slash;
-    ugc_header_value(v, sizeof v, p + 14, len - 14);
-    if ((slash = strchr(v, '/')) && slash[1] != '*') r->total = strtoll(slash + 1, NULL, 10);
-  } else if (len > 17 && (strncasecmp(p, "x-amz-request-id:", 17) == 0 ||
-                          strncasecmp(p, "x-amzn-requestid:", 17) == 0)) {
-    ugc_header_value(r->request_id, sizeof r->request_id, p + 17, len - 17);
-  }
-  return len;
+  ugc_headers_line(&q->hdr, p, size * n, 0);
+  return size * n;
 }
 
 static size_t ugc_x_read(char *p, size_t size, size_t n, void *ud) {
@@ -114,7 +104,10 @@ static size_t ugc_x_read(char *p, size_t size, size_t n, void *ud) {
   }
   got = fread(p, 1, size * n, q->fp);
   q->chunks++;
-  if (got == 0 && ferror(q->fp)) return CURL_READFUNC_ABORT;
+  if (got == 0 && ferror(q->fp)) {
+    q->file_errno = errno ? errno : EIO;
+    return CURL_READFUNC_ABORT;
+  }
   EVP_DigestUpdate(q->md5, p, got);
   q->xres.bytes += (int64_t)got;
   return got;
@@ -126,8 +119,7 @@ static size_t ugc_x_read(char *p, size_t size, size_t n, void *ud) {
 static int ugc_x_seek(void *ud, curl_off_t offset, int origin) {
   ugc_req *q = ud;
   if (origin != SEEK_SET || offset != 0) return CURL_SEEKFUNC_CANTSEEK;
-  if (fseek(q->fp, 0, SEEK_SET) != 0) return CURL_SEEKFUNC_FAIL;
-  EVP_DigestInit_ex(q->md5, EVP_md5(), NULL);
+  if (fseek(q->fp, 0, SEEK_SET) != 0 || ugc_md5_init(q->md5) != 0) return CURL_SEEKFUNC_FAIL;
   q->xres.bytes = 0;
   return CURL_SEEKFUNC_OK;
 }
@@ -150,12 +142,17 @@ static size_t ugc_x_write(char *p, size_t size, size_t n, void *ud) {
   if (status == 200 && q->offset > 0 && !q->restarted) {
     /* the server ignored our Range: the whole object comes again */
     q->restarted = 1;
-    if (fflush(q->fp) != 0 || ftruncate(fileno(q->fp), 0) != 0 || fseek(q->fp, 0, SEEK_SET) != 0)
+    if (fflush(q->fp) != 0 || ftruncate(fileno(q->fp), 0) != 0 || fseek(q->fp, 0, SEEK_SET) != 0 ||
+        ugc_md5_init(q->md5) != 0) {
+      q->file_errno = errno ? errno : EIO;
       return 0;
+    }
     q->offset = 0;
-    EVP_DigestInit_ex(q->md5, EVP_md5(), NULL);
   }
-  if (fwrite(p, 1, len, q->fp) != len) return 0;
+  if (fwrite(p, 1, len, q->fp) != len) {
+    q->file_errno = errno ? errno : EIO;
+    return 0;
+  }
   EVP_DigestUpdate(q->md5, p, len);
   q->xres.bytes += (int64_t)len;
   return len;
@@ -170,10 +167,10 @@ static char *ugc_x_dup(const char *p) {
   return d;
 }
 
-static void ugc_x_setup(ugc_req *q) {
+static int ugc_x_setup(ugc_req *q) {
   ugc_session *s = q->s;
   CURL *e = q->easy;
-  curl_easy_setopt(e, CURLOPT_URL, q->url);
+  if (ugc_easy_web_only(e) != 0 || curl_easy_setopt(e, CURLOPT_URL, q->url) != CURLE_OK) return -1;
   curl_easy_setopt(e, CURLOPT_USERAGENT, s->user_agent);
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
@@ -189,6 +186,15 @@ static void ugc_x_setup(ugc_req *q) {
   curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)q);
   curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)UGC_CHUNK);
   if (s->ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, s->ca_file);
+  return 0;
+}
+
+static ugc_req *ugc_x_fail(ugc_req *q, ugc_error e, const char *message) {
+  snprintf(q->xres.message, sizeof q->xres.message, "%s", message);
+  q->xres.error = e;
+  ugc_transfer_release(q);
+  q->state = UGC_RS_DONE;
+  return q;
 }
 
 static ugc_req *ugc_x_new(ugc_session *s, ugc_req_kind kind, const char *url, const char *path) {
@@ -196,7 +202,7 @@ static ugc_req *ugc_x_new(ugc_session *s, ugc_req_kind kind, const char *url, co
   if (!q) return NULL;
   q->kind = kind;
   q->xres.total = -1;
-  q->content_length = -1;
+  ugc_headers_reset(&q->hdr);
   q->url = ugc_x_dup(url);
   q->path = ugc_x_dup(path);
   q->md5 = EVP_MD_CTX_new();
@@ -210,17 +216,18 @@ static ugc_req *ugc_x_new(ugc_session *s, ugc_req_kind kind, const char *url, co
     return NULL;
   }
   ugc_buf_init(&q->resp, 0);
-  EVP_DigestInit_ex(q->md5, EVP_md5(), NULL);
   ugc_req_link(s, q);
   q->start_ms = ugc_now_ms();
-  ugc_x_setup(q);
+  if (ugc_md5_init(q->md5) != 0) return ugc_x_fail(q, UGC_E_UNSUPPORTED, UGC_MD5_UNAVAILABLE);
+  if (ugc_x_setup(q) != 0)
+    return ugc_x_fail(q, UGC_E_INTERNAL, "libcurl rejected an option (http/https only?)");
   return q;
 }
 
-static ugc_req *ugc_x_failed(ugc_req *q, const char *what) {
+static ugc_req *ugc_x_failed(ugc_req *q, const char *what, int err) {
   snprintf(q->xres.message, sizeof q->xres.message, "cannot %s %s: %s", what, q->path,
-           errno ? strerror(errno) : "not a regular file");
-  q->xres.error = UGC_E_INTERNAL;
+           ugc_fs_open_error(err));
+  q->xres.error = UGC_E_FILE;
   ugc_transfer_release(q);
   q->state = UGC_RS_DONE;
   return q;
@@ -241,11 +248,15 @@ static ugc_req *ugc_x_enqueue(ugc_req *q) {
 
 ugc_req *ugc_upload_start(ugc_session *s, const char *url, const char *path) {
   struct stat st;
+  int fd;
   ugc_req *q = ugc_x_new(s, UGC_REQ_UPLOAD, url, path);
-  if (!q) return NULL;
-  errno = 0;
-  if (!(q->fp = fopen(path, "rb")) || fstat(fileno(q->fp), &st) != 0 || !S_ISREG(st.st_mode))
-    return ugc_x_failed(q, "read");
+  if (!q || q->state == UGC_RS_DONE) return q;
+  if ((fd = ugc_fs_open_upload(path)) < 0) return ugc_x_failed(q, "read", errno);
+  if (fstat(fd, &st) != 0 || !(q->fp = fdopen(fd, "rb"))) {
+    int e = errno;
+    close(fd);
+    return ugc_x_failed(q, "read", e);
+  }
   q->file_size = (int64_t)st.st_size;
   q->xres.total = q->file_size;
   curl_easy_setopt(q->easy, CURLOPT_UPLOAD, 1L);
@@ -261,15 +272,22 @@ ugc_req *ugc_upload_start(ugc_session *s, const char *url, const char *path) {
 ugc_req *ugc_download_start(ugc_session *s, const char *url, const char *part_path) {
   struct stat st;
   char range[32];
+  int fd;
   ugc_req *q = ugc_x_new(s, UGC_REQ_DOWNLOAD, url, part_path);
-  if (!q) return NULL;
-  errno = 0;
-  if (!(q->fp = fopen(part_path, "ab"))) return ugc_x_failed(q, "write");
-  q->offset = (fstat(fileno(q->fp), &st) == 0) ? (int64_t)st.st_size : 0;
+  if (!q || q->state == UGC_RS_DONE) return q;
+  /* never through a link, never someone else's file: see ugc_fs_open_part */
+  if ((fd = ugc_fs_open_part(part_path)) < 0) return ugc_x_failed(q, "write", errno);
+  if (fstat(fd, &st) != 0 || !(q->fp = fdopen(fd, "ab"))) {
+    int e = errno;
+    close(fd);
+    return ugc_x_failed(q, "write", e);
+  }
+  q->offset = (int64_t)st.st_size;
   q->xres.resumed_from = q->offset;
   if (q->offset > 0) {
-    /* the digest covers the whole file: feed it what is already there */
-    if (ugc_md5_update_file(q->md5, part_path) != 0) return ugc_x_failed(q, "read");
+    /* the digest covers the whole file: feed it what is already there,
+     * read through the descriptor just opened, not the path again */
+    if (ugc_md5_update_fd(q->md5, fd, q->offset) != 0) return ugc_x_failed(q, "read", errno);
     /* CURLOPT_RANGE rather than RESUME_FROM: libcurl fails a resume that a
      * server answers with 200, where we would rather start over */
     snprintf(range, sizeof range, "%lld-", (long long)q->offset);
@@ -296,6 +314,7 @@ void ugc_transfer_release(ugc_req *q) {
 
 static ugc_error ugc_x_classify(CURLcode rc) {
   switch (rc) {
+    case CURLE_UNSUPPORTED_PROTOCOL: return UGC_E_PROTOCOL;
     case CURLE_OPERATION_TIMEDOUT: return UGC_E_TIMEOUT;
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_PEER_FAILED_VERIFICATION:
@@ -308,19 +327,27 @@ static ugc_error ugc_x_classify(CURLcode rc) {
 void ugc_transfer_finished(ugc_req *q, CURLcode rc) {
   ugc_xfer_result *r = &q->xres;
   curl_easy_getinfo(q->easy, CURLINFO_RESPONSE_CODE, &r->status);
-  if (rc != CURLE_OK) {
+  if (rc != CURLE_OK && q->file_errno) {
+    r->error = UGC_E_FILE;
+    snprintf(r->message, sizeof r->message, "cannot %s %s: %s",
+             q->kind == UGC_REQ_UPLOAD ? "read" : "write", q->path ? q->path : "the file",
+             strerror(q->file_errno));
+  } else if (rc != CURLE_OK) {
     r->error = ugc_x_classify(rc);
     snprintf(r->message, sizeof r->message, "%s",
              q->curl_err[0] ? q->curl_err : curl_easy_strerror(rc));
   }
   if (q->fp && fclose(q->fp) != 0 && r->error == UGC_OK) {
-    r->error = UGC_E_INTERNAL;
+    r->error = UGC_E_FILE;
     snprintf(r->message, sizeof r->message, "cannot write the file: %s", strerror(errno));
   }
   q->fp = NULL;
   if (q->md5) ugc_md5_finish(q->md5, r->md5_hex);
+  memcpy(r->etag, q->hdr.etag, sizeof r->etag);
+  memcpy(r->request_id, q->hdr.request_id, sizeof r->request_id);
   if (q->kind == UGC_REQ_DOWNLOAD) {
-    if (r->status == 200 && q->content_length >= 0) r->total = q->content_length;
+    if (r->status == 200 && q->hdr.content_length >= 0) r->total = q->hdr.content_length;
+    else if (r->status == 206 && q->hdr.range_total >= 0) r->total = q->hdr.range_total;
     if (r->status == 200) r->resumed_from = 0;
   }
   ugc_transfer_release(q);

@@ -74,22 +74,29 @@ int ugc_base64_decode(const char *in, size_t n, unsigned char *out, size_t *outl
 
 /* ---- signatures -------------------------------------------------------- */
 
-int ugc_webhook_sign(const unsigned char *key, size_t keylen, const char *id, const char *timestamp,
-                     const char *body, size_t bodylen, char *out_b64) {
+int ugc_webhook_sign(const unsigned char *key, size_t keylen, const char *id, size_t idlen,
+                     const char *timestamp, size_t tslen, const char *body, size_t bodylen,
+                     char *out_b64) {
   unsigned char mac[EVP_MAX_MD_SIZE];
   unsigned int maclen = 0;
-  size_t idlen = strlen(id), tslen = strlen(timestamp), n;
+  const size_t max = (size_t)-1;
+  size_t n;
   unsigned char *msg, *ok;
-  if (bodylen > (size_t)-1 - idlen - tslen - 2 || keylen > 0x7fffffff) return -1;
+  out_b64[0] = '\0';
+  if (keylen > 0x7fffffff || idlen > max - 2 || tslen > max - 2 - idlen ||
+      bodylen > max - 2 - idlen - tslen)
+    return -1;
   n = idlen + tslen + bodylen + 2;
-  msg = malloc(n ? n : 1);
+  msg = malloc(n);
   if (!msg) return -1;
-  memcpy(msg, id, idlen);
+  if (idlen) memcpy(msg, id, idlen);
   msg[idlen] = '.';
-  memcpy(msg + idlen + 1, timestamp, tslen);
+  if (tslen) memcpy(msg + idlen + 1, timestamp, tslen);
   msg[idlen + 1 + tslen] = '.';
   if (bodylen) memcpy(msg + idlen + tslen + 2, body, bodylen);
-  ok = HMAC(EVP_sha256(), key, (int)keylen, msg, n, mac, &maclen);
+  /* HMAC wants a key pointer even for an empty key */
+  ok = HMAC(EVP_sha256(), keylen ? (const void *)key : (const void *)"", (int)keylen, msg, n, mac,
+            &maclen);
   free(msg);
   if (!ok || maclen != 32) return -1;
   ugc_base64_encode(mac, maclen, out_b64);
@@ -102,13 +109,14 @@ int ugc_webhook_equal(const char *a, size_t alen, const char *b, size_t blen) {
   return CRYPTO_memcmp(a, b, alen) == 0;
 }
 
-int ugc_webhook_verify(const unsigned char *key, size_t keylen, const char *id,
-                       const char *timestamp, const char *body, size_t bodylen,
+int ugc_webhook_verify(const unsigned char *key, size_t keylen, const char *id, size_t idlen,
+                       const char *timestamp, size_t tslen, const char *body, size_t bodylen,
                        const char *header, size_t headerlen) {
   char expected[UGC_WEBHOOK_SIG_SIZE];
   size_t i = 0, explen;
   int found = 0;
-  if (ugc_webhook_sign(key, keylen, id, timestamp, body, bodylen, expected) != 0) return -1;
+  if (ugc_webhook_sign(key, keylen, id, idlen, timestamp, tslen, body, bodylen, expected) != 0)
+    return -1;
   explen = strlen(expected);
   while (i < headerlen) {
     size_t start, end;

@@ -12,6 +12,10 @@
 ---@alias moveugc.ErrorKind
 ---| "auth" | "not_found" | "validation" | "rate_limited" | "server" | "network"
 ---| "timeout" | "tls" | "protocol" | "internal"
+---| "usage" # a caller's mistake (bad argument) raised inside a task or callback, message kept
+---| "callback" # a function the caller passed (on_progress, a task callback) raised
+---| "file" # a local file could not be opened, read or written (also: a `.part` that is a link)
+---| "unsupported" # this machine lacks something the SDK needs (MD5 on a FIPS-only OpenSSL)
 ---| "expired" # a presigned URL's time ran out (S3's 403 "Request has expired")
 ---| "integrity" # a transfer's bytes do not match the server's ETag (MD5)
 ---| "cancelled" # a transfer stopped by its progress function (returning false)
@@ -75,18 +79,18 @@
 ---@field on_progress fun(received: number, total: number?): boolean?|nil
 
 ---@class moveugc.ClientOptions
----@field api_key string? default $MOVE_API_KEY; at least 12 characters
+---@field api_key string? default $MOVE_API_KEY; at least 12 characters, no control characters
 ---@field endpoint string? default $MOVE_UGC_ENDPOINT_URL or the production URL
----@field timeout number? seconds for a whole request (default 60)
----@field connect_timeout number? seconds to connect (default 10)
+---@field timeout number? seconds for a whole request, 0.001 to 2e6 (default 60)
+---@field connect_timeout number? seconds to connect, 0.001 to 2e6 (default 10)
 ---@field max_retries integer? retries of a failed query (default 2)
 ---@field page_size integer? items per list page ($MOVE_DEFAULT_PAGE_SIZE or 10)
----@field user_agent string? a product token put before the SDK's own
+---@field user_agent string? a product token put before the SDK's own (no control characters)
 ---@field ca_file string? CA bundle to verify TLS with
----@field log fun(event: table)? one table per request: operation, status, attempts, ms, request_id
----@field max_body integer? the largest response body accepted, in bytes (default 64 MiB)
----@field max_transfers integer? concurrent uploads and downloads (default 4)
----@field step_budget_ms number? ms a step(0) may feed uploads; then they wait for the next step (default 1; 0: none)
+---@field log fun(event: table)? per request: operation, status, attempts, ms, request_id (see callback_error)
+---@field max_body integer? the largest response body accepted, in bytes, 1 or more (default 64 MiB)
+---@field max_transfers integer? concurrent uploads and downloads, 1 to 1024 (default 4)
+---@field step_budget_ms number? ms (0 to 1e6) a step(0) may feed uploads; then they wait for the next step (default 1)
 ---@field on_task_error fun(err: any, task: moveugc.Task)? sees errors raised in tasks
 
 ---@class moveugc.Progress
@@ -402,6 +406,9 @@ function Client:timeout_ms() end
 function Client:sockets() end
 
 --- The escape hatch: any GraphQL document, the server's own field names back.
+--- Retried like the SDK's own calls: the operation the server will run is read
+--- from the document's tokens, and one whose type cannot be told counts as a
+--- mutation (never resent once it may have reached the server).
 ---@param query string a GraphQL document
 ---@param variables table? its variables
 ---@return table? data, moveugc.Error? err

@@ -93,6 +93,28 @@ cat "$LOGDIR/core.log"
 count core $(summary_counts "$LOGDIR/core.log")
 kill "$SB_PID" 2>/dev/null; SB_PID=
 
+echo "== fuzz corpora (replay under ASan+UBSan)"
+# `make fuzz-replay`: every fuzz/fuzz_<name>.c built with gcc and fuzz/replay.c
+# (no libFuzzer), run over fuzz/corpus/<name>/ and fuzz/regressions/<name>/
+# (the inputs that once failed); each target builds and counts on its own
+for src in fuzz/fuzz_*.c; do
+  [ -f "$src" ] || continue
+  name=$(basename "$src" .c | sed 's/^fuzz_//')
+  log="$LOGDIR/fuzz-$name.log"
+  if ! make -s "build/fuzz-replay/$name" >"$log" 2>&1; then
+    cat "$log"; count "fuzz $name (build)" 0 1; continue
+  fi
+  dirs=""
+  for d in "fuzz/corpus/$name" "fuzz/regressions/$name"; do [ -d "$d" ] && dirs="$dirs $d"; done
+  if [ -z "$dirs" ]; then
+    echo "no fuzz/corpus/$name/"; count "fuzz $name" 0 1; continue
+  fi
+  # shellcheck disable=SC2086
+  ASAN_OPTIONS=detect_leaks=1 "./build/fuzz-replay/$name" $dirs >"$log" 2>&1
+  grep -E '^FAIL|^==[0-9]+==ERROR|^SUMMARY|^fuzz_|runtime error' "$log" | head -n 30
+  count "fuzz $name" $(summary_counts "$log")
+done
+
 echo "== specs (busted)"
 run_busted "specs lua5.4" lua5.4 build/lua5.4
 run_busted "specs lua5.3" lua5.3 build/lua5.3

@@ -84,6 +84,21 @@ describe("moveugc client", function()
       assert.are.equal("validation", err.kind)
       assert.matches("^Validation error", err.message)
     end)
+    it("tells the operation type from the document's tokens", function()
+      local core = require "moveugc.core"
+      assert.are.equal("mutation", core.operation_type("# c\nmutation { a }"))
+      assert.are.equal("mutation", core.operation_type("fragment F on T { a }\nmutation { ...F }"))
+      assert.are.equal("query", core.operation_type('{ a(s: "mutation { b }") }'))
+      assert.are.equal("subscription", core.operation_type("subscription S { a }"))
+      assert.are.equal("query", core.operation_type("query A { a } mutation B { b }", "A"))
+      assert.are.equal("mutation", core.operation_type("query A { a } mutation B { b }", "B"))
+      assert.is_nil(core.operation_type("query A { a } mutation B { b }"))
+      assert.is_nil(core.operation_type("query A { a } mutation B { b }", "C"))
+      assert.is_nil(core.operation_type('query { a(s: "open) }'))
+      assert.is_nil(core.operation_type("mutation { a }\0query { b }")) -- a NUL is an error, not an end
+      assert.is_nil(core.operation_type(""))
+      assert.has_error(function() core.operation_type(nil) end)
+    end)
     it("raises on a bad query argument", function()
       assert.has_error(function() ugc.graphql(42) end,
         "ugc.graphql: bad argument 'query' (GraphQL document string expected)")
@@ -114,6 +129,41 @@ describe("moveugc client", function()
       assert.are.equal(200, events[1].status)
       assert.are.equal(2, helper.stats(sb).requests.graphql)
       c:close()
+    end)
+    it("does not resend a mutation after a comment or a fragment, nor an unsure document", function()
+      for _, doc in ipairs{
+        '# a comment first\nmutation { createFile(type: "mp4") { id } }',
+        'fragment F on File { id }\nmutation { createFile(type: "mp4") { ...F } }',
+        '"""a } description"""\nmutation M { createFile(type: "mp4") { id } }',
+        "# which one?\nquery A { client { id } } query B { client { id } }", -- unsure: no name
+      } do
+        helper.reset(sb)
+        helper.fault(sb, { target = "graphql", count = 1, status = 503 })
+        local data, err = ugc.graphql(doc)
+        assert.is_nil(data)
+        assert.are.equal("server", err.kind)
+        assert.are.equal(503, err.status)
+        assert.are.equal(1, err.attempts, doc)
+        assert.is_false(err.retryable)
+        assert.are.equal(1, helper.stats(sb).requests.graphql)
+      end
+    end)
+    it("retries a query after a comment or with a fragment", function()
+      for _, doc in ipairs{
+        "# mutation { nope }\nquery { client { id } }",
+        '{ client { ...C } }\nfragment C on Client { id } # "{"',
+        "query A { client { id } } mutation B { createFile(type: \"mp4\") { id } }", -- runs A
+        "fragment C on Client { id }\nquery Q { client { ...C } }", -- no operationName \"C\"
+      } do
+        helper.reset(sb)
+        helper.fault(sb, { target = "graphql", count = 1, status = 503 })
+        local events = {}
+        local c = helper.client(sb, { log = function(e) events[#events + 1] = e end })
+        assert(c.graphql(doc))
+        assert.are.equal(2, events[1].attempts, doc)
+        assert.are.equal(2, helper.stats(sb).requests.graphql)
+        c:close()
+      end
     end)
     it("honours Retry-After", function()
       helper.fault(sb, { target = "graphql", count = 1, status = 429, headers = { ["Retry-After"] = "1" } })

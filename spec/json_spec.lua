@@ -64,6 +64,71 @@ describe("moveugc.core JSON", function()
       end)
     end
 
+    describe("null members of a list", function()
+      it("are dropped, the rest kept in order with no holes", function()
+        local t = assert(core.json_decode("[1,null,null,null,5]"))
+        assert.are.equal(2, #t)
+        assert.are.same({ 1, 5 }, t)
+        local seen = {}
+        for _, v in ipairs(t) do seen[#seen + 1] = v end
+        assert.are.same({ 1, 5 }, seen)
+      end)
+      it("leave a page of jobs whole for ipairs and pagination", function()
+        local t = assert(core.json_decode(
+          [[{"listJobs":{"items":[{"id":"a"},null,{"id":"b"},null,null,{"id":"c"}],"nextToken":"n"}}]],
+          true))
+        local ids = {}
+        for _, job in ipairs(t.list_jobs.items) do ids[#ids + 1] = job.id end
+        assert.are.same({ "a", "b", "c" }, ids)
+        assert.are.equal(3, #t.list_jobs.items)
+        assert.are.equal("n", t.list_jobs.next_token)
+      end)
+      it("leave an empty table when every member is null, and nest", function()
+        assert.are.same({}, assert(core.json_decode("[null,null]")))
+        local t = assert(core.json_decode('[[null,1],null,[2,null,3],{"a":null}]'))
+        assert.are.same({ { 1 }, { 2, 3 }, {} }, t)
+        for k in pairs(t) do assert.is_true(k >= 1 and k <= 3) end
+      end)
+      it("are dropped inside metadata too", function()
+        local t = assert(core.json_decode([[{"metadata":"{\"tags\":[null,\"a\",null,\"b\"]}"}]], true))
+        assert.are.same({ "a", "b" }, t.metadata.tags)
+      end)
+    end)
+
+    describe("metadata keys are the user's", function()
+      local function object_with(n, extra)
+        local parts = {}
+        for i = 1, n do parts[#parts + 1] = ('"fieldNumber%d":%d'):format(i, i) end
+        parts[#parts + 1] = extra
+        return "{" .. table.concat(parts, ",") .. "}"
+      end
+      local META = [["{\"userId\":7,\"camelCase\":{\"innerKey\":[{\"deepKey\":1}]},\"tagList\":[\"x\"]}"]]
+      for _, n in ipairs{ 0, 31, 32, 33, 40, 100 } do
+        it("even next to " .. n .. " camelCase keys", function()
+          local t = assert(core.json_decode(object_with(n, '"metadata":' .. META), true))
+          for i = 1, n do assert.are.equal(i, t["field_number" .. i]) end
+          assert.is_nil(t.fieldNumber1)
+          assert.are.same({ userId = 7, camelCase = { innerKey = { { deepKey = 1 } } }, tagList = { "x" } },
+            t.metadata)
+        end)
+      end
+      it("when nested objects each have many camelCase keys", function()
+        local inner = object_with(40, '"metadata":' .. META)
+        local t = assert(core.json_decode(object_with(40, '"jobList":[' .. inner .. "," .. inner .. "]"), true))
+        assert.are.equal(2, #t.job_list)
+        for _, job in ipairs(t.job_list) do
+          assert.are.equal(40, job.field_number40)
+          assert.are.equal(7, job.metadata.userId)
+          assert.are.same({ innerKey = { { deepKey = 1 } } }, job.metadata.camelCase)
+        end
+      end)
+      it("when metadata arrives as an object rather than a string", function()
+        local t = assert(core.json_decode(object_with(40, '"metadata":{"userId":7,"subTable":{"keyName":null,"b":2}}'),
+          true))
+        assert.are.same({ userId = 7, subTable = { b = 2 } }, t.metadata)
+      end)
+    end)
+
     it("returns nil and a message for malformed JSON", function()
       for _, bad in ipairs{ "{", "[1,", "nul", "", "{\"a\":NaN}" } do
         local v, err = core.json_decode(bad)

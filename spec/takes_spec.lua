@@ -164,7 +164,7 @@ describe("ugc.takes", function()
       raises({ sync_method = { clap_window = 3 } },
         "bad argument 'sync_method.clap_window' (table expected, got number)")
       raises({ sync_method = { clap_window = { start_time = 0 } } },
-        "bad argument 'sync_method.clap_window' (needs numbers start_time and end_time)")
+        "bad argument 'sync_method.clap_window' (needs finite numbers start_time and end_time)")
       raises({ sync_method = { clap_window = { start_time = 2, end_time = 1 } } },
         "bad argument 'sync_method.clap_window' (start_time must be >= 0 and before end_time)")
       raises({ sync_method = { timecode_sync = true } },

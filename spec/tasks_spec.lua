@@ -207,7 +207,7 @@ describe("tasks", function()
         local r, w = ugc:sockets()
         watched = math.max(watched, #r + #w)
       end
-      for i = 1, 6 do assert.is_true(list[i]:result()) end
+      for i = 1, 6 do local ok, e = list[i]:result(); assert.is_true(ok, tostring(e)) end
       assert.is_true(watched >= 1)
     end)
 
@@ -259,9 +259,9 @@ describe("tasks", function()
 
   it("is reachable from moveugc.new options", function()
     assert.has_error(function() moveugc.new{ api_key = helper.KEY, max_transfers = 0 } end,
-      "moveugc.new: bad option 'max_transfers' (a positive integer expected)")
+      "moveugc.new: bad option 'max_transfers' (an integer from 1 to 1024 expected)")
     assert.has_error(function() moveugc.new{ api_key = helper.KEY, step_budget_ms = -1 } end,
-      "moveugc.new: bad option 'step_budget_ms' (0 or more expected)")
+      "moveugc.new: bad option 'step_budget_ms' (milliseconds from 0 to 1e6 expected)")
     assert.has_error(function() moveugc.new{ api_key = helper.KEY, step_budget_ms = "1" } end,
       "moveugc.new: bad option 'step_budget_ms' (number expected, got string)")
   end)

@@ -158,6 +158,60 @@ describe("moveugc.webhooks", function()
       end, "webhooks.verify: bad argument 'headers' (header 'svix-id' must be a string, got table)")
       assert.has_error(function() webhooks.verify("x") end)
     end)
+    it("signs the exact bytes: a NUL inside the id, timestamp or body is not the end", function()
+      local base = webhooks.sign{ secret = SECRET, id = "msg_1", timestamp = TS, body = BODY }
+      local cut = "msg_1\0anything"
+      assert.are_not.equal(base, webhooks.sign{ secret = SECRET, id = cut, timestamp = TS, body = BODY })
+      assert.are_not.equal(base, webhooks.sign{ secret = SECRET, id = "msg_1", timestamp = TS .. "\0",
+        body = BODY })
+      assert.are_not.equal(base, webhooks.sign{ secret = SECRET, id = "msg_1", timestamp = TS,
+        body = BODY .. "\0" })
+      -- msg_1's signature does not pass for an id that only starts with msg_1 and a NUL
+      local event, err = webhooks.verify{ secret = SECRET, headers = svix(base, cut), body = BODY, now = NOW }
+      assert.is_nil(event)
+      assert.are.equal("no_match", err.reason)
+      -- while the id's own signature does, NUL and all
+      local own = webhooks.sign{ secret = SECRET, id = cut, timestamp = TS, body = BODY }
+      assert.is_table(webhooks.verify{ secret = SECRET, headers = svix(own, cut), body = BODY, now = NOW })
+      assert.is_nil((webhooks.verify{ secret = SECRET, headers = svix(own), body = BODY, now = NOW }))
+      -- a signature header cut by a NUL does not match either
+      assert.is_nil((webhooks.verify{ secret = SECRET, headers = svix(SIG .. "\0junk"), body = BODY, now = NOW }))
+      assert.is_table(webhooks.verify{ secret = SECRET, headers = svix(SIG .. " v1,\0junk"), body = BODY,
+        now = NOW })
+    end)
+    it("raises a clear error for a now or tolerance that is not a finite number", function()
+      local h = svix()
+      for _, key in ipairs{ "now", "tolerance" } do
+        for _, bad in ipairs{ math.huge, -math.huge, 0 / 0 } do
+          local a = { secret = SECRET, headers = h, body = BODY, now = NOW }
+          a[key] = bad
+          local ok, err = pcall(webhooks.verify, a)
+          assert.is_false(ok)
+          assert.matches("^webhooks%.verify: bad argument '" .. key .. "' %(must be a finite number, got ",
+            err)
+        end
+      end
+      -- finite but far: a plain signature error, no format error
+      for _, now in ipairs{ 1e300, -1e300, 2 ^ 63 } do
+        local event, err = webhooks.verify{ secret = SECRET, headers = h, body = BODY, now = now }
+        assert.is_nil(event)
+        assert.are.equal("signature", err.kind)
+        assert.matches("^timestamp_", err.reason)
+      end
+      assert.is_table(webhooks.verify{ secret = SECRET, headers = h, body = BODY, now = NOW, tolerance = 1e300 })
+    end)
+    it("raises a clear error for a sign timestamp that is not a finite integer", function()
+      for _, bad in ipairs{ math.huge, -math.huge, 0 / 0 } do
+        local ok, err = pcall(webhooks.sign, { secret = SECRET, id = ID, timestamp = bad, body = BODY })
+        assert.is_false(ok)
+        assert.matches("^webhooks%.sign: bad argument 'timestamp' %(must be a finite number, got ", err)
+      end
+      assert.has_error(function() webhooks.sign{ secret = SECRET, id = ID, timestamp = 2 ^ 60, body = BODY } end,
+        "webhooks.sign: bad argument 'timestamp' (must be below 2^53, got " .. tostring(2 ^ 60) .. ")")
+      assert.has_error(function() webhooks.sign{ secret = SECRET, id = ID, timestamp = -1, body = BODY } end,
+        "webhooks.sign: bad argument 'timestamp' (non-negative integer expected, got -1)")
+      assert.are.equal(SIG, webhooks.sign{ secret = SECRET, id = ID, timestamp = NOW + 0.0, body = BODY })
+    end)
     it("is not a client method", function()
       local sb = helper.sandbox()
       local ugc = helper.client(sb)

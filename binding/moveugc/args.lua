@@ -56,7 +56,8 @@ function M.number(fname, a, key, required, min, max)
     if required then error(("%s: missing required argument '%s'"):format(fname, key), 0) end
     return nil
   end
-  if type(v) ~= "number" or v ~= v then fail(fname, key, "number expected, got " .. type(v)) end
+  if type(v) ~= "number" then fail(fname, key, "number expected, got " .. type(v)) end
+  if v ~= v then fail(fname, key, "number expected, got NaN") end
   if (min and v < min) or (max and v > max) then
     fail(fname, key, ("must be between %s and %s, got %s"):format(min or "-inf", max or "inf", v))
   end
@@ -169,8 +170,9 @@ function M.window(fname, a, key)
   if w == nil then return nil end
   local s = w.start_time or w.startTime
   local e = w.end_time or w.endTime
-  if type(s) ~= "number" or type(e) ~= "number" then
-    fail(fname, key, "needs numbers start_time and end_time")
+  local function finite(v) return type(v) == "number" and v == v and v ~= math.huge and v ~= -math.huge end
+  if not finite(s) or not finite(e) then
+    fail(fname, key, "needs finite numbers start_time and end_time")
   end
   if s < 0 or e <= s then fail(fname, key, "start_time must be >= 0 and before end_time") end
   return { startTime = s, endTime = e }

@@ -7,6 +7,10 @@ local M = {}
 ---@alias moveugc.ErrorKind
 ---| "auth" | "not_found" | "validation" | "rate_limited" | "server" | "network"
 ---| "timeout" | "tls" | "protocol" | "internal"
+---| "usage" # a caller's mistake (bad argument) raised inside a task or callback, message kept
+---| "callback" # a function the caller passed (on_progress, a task callback) raised
+---| "file" # a local file could not be opened, read or written (also: a `.part` that is a link)
+---| "unsupported" # this machine lacks something the SDK needs (MD5 on a FIPS-only OpenSSL)
 ---| "expired" # a presigned URL's time ran out (S3's 403 "Request has expired")
 ---| "integrity" # a transfer's bytes do not match the server's ETag (MD5)
 ---| "cancelled" # a transfer stopped by its progress function (returning false)
@@ -30,15 +34,17 @@ local Error = {}
 Error.__index = Error
 Error.__name = "moveugc.Error"
 
+-- Never raises, whatever the fields hold (they may come from a server).
 function Error.__tostring(e)
   local parts = {}
-  if e.status and e.status > 0 then parts[#parts + 1] = "HTTP " .. e.status end
-  if e.error_type then parts[#parts + 1] = e.error_type end
-  if e.request_id and e.request_id ~= "" then parts[#parts + 1] = "request " .. e.request_id end
-  if e.attempts and e.attempts > 1 then parts[#parts + 1] = e.attempts .. " attempts" end
-  local where = e.operation and (" in " .. e.operation) or ""
+  local function num(v) return type(v) == "number" and v == v end
+  if num(e.status) and e.status > 0 then parts[#parts + 1] = ("HTTP %d"):format(e.status) end
+  if e.error_type ~= nil then parts[#parts + 1] = tostring(e.error_type) end
+  if e.request_id and e.request_id ~= "" then parts[#parts + 1] = "request " .. tostring(e.request_id) end
+  if num(e.attempts) and e.attempts > 1 then parts[#parts + 1] = ("%d attempts"):format(e.attempts) end
+  local where = e.operation and (" in " .. tostring(e.operation)) or ""
   local extra = #parts > 0 and (" [" .. table.concat(parts, ", ") .. "]") or ""
-  return ("moveugc: %s error%s: %s%s"):format(e.kind, where, e.message, extra)
+  return ("moveugc: %s error%s: %s%s"):format(tostring(e.kind), where, tostring(e.message), extra)
 end
 
 M.Error = Error
@@ -49,6 +55,30 @@ M.Error = Error
 function M.new(fields)
   if fields.retryable == nil then fields.retryable = false end
   return setmetatable(fields, Error)
+end
+
+-- The phrases every caller-mistake error of the SDK starts with, after
+-- "<function>: " (see moveugc.args).
+local USAGE = { "bad argument", "bad option", "missing required argument", "unknown argument",
+  "expected a table", "nothing to update", "no API key", "the client is closed", "not re-entrant",
+  "the task is not done" }
+
+-- An error raised inside a task or callback, as an error table: the SDK's
+-- own errors as they are, a caller's mistake as kind "usage" (its message
+-- names the function and argument), anything else as kind `kind` (default
+-- "internal").
+function M._from_raised(v, kind, traceback)
+  if getmetatable(v) == Error then return v end
+  local message = tostring(v)
+  if type(v) == "string" then
+    local head = message:match("^[%w_%.:]+: (.*)$") or message:match("^moveugc: (.*)$") or ""
+    for _, phrase in ipairs(USAGE) do
+      if head:sub(1, #phrase) == phrase then
+        return M.new{ kind = "usage", message = message, traceback = traceback }
+      end
+    end
+  end
+  return M.new{ kind = kind or "internal", message = message, traceback = traceback }
 end
 
 --- True when v is an error made by this module.
@@ -130,7 +160,8 @@ function M._from_response(op, mutation, status, doc, problem, snippet, request_i
     if errors and #errors > 0 then
       local first
       e.message, first = first_message(errors)
-      e.error_type = first and (first.error_type or first.errorType) or nil
+      local et = first and (first.error_type or first.errorType)
+      e.error_type = type(et) == "string" and et or nil
       e.errors = errors
     elseif type(doc) == "table" and type(doc.message) == "string" then
       e.message = doc.message

@@ -1,6 +1,6 @@
 --- ugc.files: files, their presigned URLs, and streaming transfers.
 local args = require "moveugc.args"
-local errors = require "moveugc.errors"
+local core = require "moveugc.core"
 local tasks = require "moveugc.tasks"
 local transfer = require "moveugc.transfer"
 
@@ -85,7 +85,7 @@ function files.generate_share_code(c, a)
   args.known(fname, a, { id = true })
   local share, err = c:_call("GenerateShareCode", { fileId = args.string(fname, a, "id", true) })
   if not share then return nil, err end
-  share.file_id = share.file and share.file.id
+  share.file_id = type(share.file) == "table" and share.file.id or nil
   share.file = nil
   return share
 end
@@ -93,6 +93,12 @@ end
 -- ==== transfers =========================================================
 
 local function check_readable(fname, path)
+  if path:find("%z") then args.fail(fname, "path", "contains a NUL byte") end
+  -- only a regular file: opening a FIFO would block until a writer came
+  local kind, why = core.path_kind(path)
+  if kind == "directory" then args.fail(fname, "path", path .. " is a directory") end
+  if kind == "other" then args.fail(fname, "path", path .. " is not a regular file") end
+  if kind == false then args.fail(fname, "path", ("cannot read %s: %s"):format(path, why)) end
   local f, msg = io.open(path, "rb")
   if not f then args.fail(fname, "path", "cannot read " .. tostring(msg)) end
   local ok, rmsg, code = f:read(0)
@@ -101,18 +107,7 @@ local function check_readable(fname, path)
   if ok == nil and rmsg then args.fail(fname, "path", "cannot read " .. path .. ": " .. rmsg) end
 end
 
-local function refresher(c, id)
-  if type(id) ~= "string" then return nil end
-  return function()
-    local f, err = c:_call("GetFile", { fileId = id })
-    if not f then return nil, err end
-    if type(f.presigned_url) ~= "string" then
-      return nil, errors.new{ kind = "protocol", operation = "GetFile",
-        message = "getFile returned no presigned URL for " .. id }
-    end
-    return f.presigned_url
-  end
-end
+local refresher = transfer.refresher
 
 ---@class moveugc.UploadArgs
 ---@field file moveugc.File|string the table files.create returned, or a presigned URL
@@ -208,6 +203,14 @@ function files.upload_many(c, items)
     if type(item) ~= "table" then args.fail(fname, at, "table expected, got " .. type(item)) end
     args.known(fname .. " " .. at, item, UPLOAD_ARGS)
     args.string(fname .. " " .. at, item, "path", true)
+    local file = item.file
+    if file == nil then error(("%s: missing required argument '%s.file'"):format(fname, at), 0) end
+    if type(file) == "table" and type(file.presigned_url) ~= "string" then
+      args.fail(fname, at .. ".file", "has no presigned_url: pass the table files.create returned, or a URL")
+    elseif type(file) ~= "table" and type(file) ~= "string" then
+      args.fail(fname, at .. ".file", "file table or presigned URL expected, got " .. type(file))
+    end
+    args.func(fname .. " " .. at, item, "on_progress")
     check_readable(fname .. " " .. at, item.path)
   end
   local list = {}

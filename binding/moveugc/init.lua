@@ -83,10 +83,13 @@ local function check_options(opts)
   if not o.endpoint:find("^https?://[^/]") then
     option_error("endpoint", "an http:// or https:// URL expected")
   end
-  o.timeout = opts.timeout or 60
-  o.connect_timeout = opts.connect_timeout or 10
-  if o.timeout <= 0 then option_error("timeout", "must be positive") end
-  if o.connect_timeout <= 0 then option_error("connect_timeout", "must be positive") end
+  -- finite, and at least a millisecond: libcurl reads 0 ms as "no timeout"
+  local function seconds(name, v)
+    if not (v >= 0.001 and v <= 2e6) then option_error(name, "seconds from 0.001 to 2e6 expected") end
+    return v
+  end
+  o.timeout = seconds("timeout", opts.timeout or 60)
+  o.connect_timeout = seconds("connect_timeout", opts.connect_timeout or 10)
   o.max_retries = opts.max_retries or 2
   if o.max_retries < 0 or o.max_retries > 10 or o.max_retries % 1 ~= 0 then
     option_error("max_retries", "an integer from 0 to 10 expected")
@@ -104,20 +107,34 @@ local function check_options(opts)
   end
   o.page_size = math.floor(page)
   o.user_agent = M.user_agent(opts.user_agent)
+  -- header values: a CR or LF would start a header of someone else's choosing
+  for _, name in ipairs{ "api_key", "user_agent" } do
+    if (name == "api_key" and o.api_key or opts[name] or ""):find("[%z\1-\31\127]") then
+      option_error(name, "contains a control character (CR, LF, NUL...): not allowed in a header")
+    end
+  end
+  if o.endpoint:find("[%z\1-\32\127]") then option_error("endpoint", "contains a space or control character") end
   o.ca_file = opts.ca_file
+  if o.ca_file and o.ca_file:find("%z") then option_error("ca_file", "contains a NUL byte") end
   o.log = opts.log
   o.max_body = opts.max_body
+  if o.max_body ~= nil and not (o.max_body >= 1 and o.max_body <= 2 ^ 53 and o.max_body % 1 == 0) then
+    option_error("max_body", "a whole number of bytes, 1 or more, expected")
+  end
   o.on_task_error = opts.on_task_error
   o.max_transfers = opts.max_transfers or 4
-  if o.max_transfers < 1 or o.max_transfers % 1 ~= 0 then
-    option_error("max_transfers", "a positive integer expected")
+  if not (o.max_transfers >= 1 and o.max_transfers <= 1024 and o.max_transfers % 1 == 0) then
+    option_error("max_transfers", "an integer from 1 to 1024 expected")
   end
   o.step_budget_ms = opts.step_budget_ms or 1
-  if o.step_budget_ms < 0 then option_error("step_budget_ms", "0 or more expected") end
+  if not (o.step_budget_ms >= 0 and o.step_budget_ms <= 1e6) then
+    option_error("step_budget_ms", "milliseconds from 0 to 1e6 expected")
+  end
   return o
 end
 
 ---@class moveugc.Client
+---@field callback_error moveugc.Error? the last error a log function (or a finished wait's on_progress) raised
 local Client = {}
 Client.__index = Client
 Client.__name = "moveugc.Client"
@@ -139,14 +156,28 @@ function Client:_send(name, query, vars, mutation, snake, op_name)
   end
   local log = self._log
   if log then
-    log{
+    -- a logger that raises must not turn a done call into a failed one
+    -- (the caller would retry, and a create would run twice)
+    local ok, lerr = pcall(log, {
       operation = name, status = err and err.status or status, attempts = err and err.attempts or attempts,
       ms = err and err.ms or ms, request_id = err and err.request_id or (rid ~= "" and rid or nil),
       error = err and err.kind or nil,
-    }
+    })
+    if not ok then self:_callback_failed("log", lerr) end
   end
   if err then return nil, err end
   return doc.data
+end
+
+-- A caller's callback raised where the SDK cannot let it change the outcome
+-- (log): said once per client on stderr, and kept in ugc.callback_error.
+function Client:_callback_failed(what, err)
+  self.callback_error = errors.new{ kind = "callback", operation = what,
+    message = tostring(err) }
+  if not self._warned then
+    self._warned = true
+    io.stderr:write(tostring(self.callback_error), " (ignored; later ones are not shown)\n")
+  end
 end
 
 --- Runs a documented operation and returns the root field's value (snake_case).
@@ -160,6 +191,10 @@ function Client:_call(name, vars, expand)
   if value == nil and not op.page then
     return nil, errors.new{ kind = "protocol", operation = name,
       message = "the response has no " .. op.field }
+  end
+  if value ~= nil and type(value) ~= "table" then -- every root field is an object
+    return nil, errors.new{ kind = "protocol", operation = name,
+      message = ("the response's %s is a %s, not an object"):format(op.field, type(value)) }
   end
   return value
 end
@@ -206,6 +241,9 @@ function Client:timeout_ms() return tasks.timeout_ms(self) end
 function Client:sockets() return self._session:sockets() end
 
 --- The escape hatch: any GraphQL document, the server's own field names back.
+-- Retried like the SDK's own calls: the operation the server will run is read
+-- from the document's tokens, and one whose type cannot be told counts as a
+-- mutation (never resent once it may have reached the server).
 ---@param query string a GraphQL document
 ---@param variables table? its variables
 ---@return table? data, moveugc.Error? err
@@ -216,8 +254,13 @@ function Client:graphql(query, variables)
   if variables ~= nil and type(variables) ~= "table" then
     error("ugc.graphql: bad argument 'variables' (table expected, got " .. type(variables) .. ")", 0)
   end
-  local mutation = query:find("^%s*mutation[%s{(]") ~= nil
-  local op_name = query:match("^%s*%a+%s+([%a_][%w_]*)")
+  -- the name of a leading operation, sent as operationName (not a fragment's)
+  local keyword, op_name = query:match("^%s*(%a+)%s+([%a_][%w_]*)")
+  if keyword ~= "query" and keyword ~= "mutation" and keyword ~= "subscription" then op_name = nil end
+  -- what the server runs for this operationName, told in C from the tokens
+  -- (comments, fragments, strings); nil when unsure, and unsure is a mutation
+  local kind = core.operation_type(query, op_name)
+  local mutation = kind ~= "query" and kind ~= "subscription"
   return self:_send(op_name or "graphql", query, variables, mutation, false, op_name)
 end
 
@@ -261,18 +304,18 @@ local function bind(client, resource, impl)
 end
 
 ---@class moveugc.ClientOptions
----@field api_key string? default $MOVE_API_KEY; at least 12 characters
+---@field api_key string? default $MOVE_API_KEY; at least 12 characters, no control characters
 ---@field endpoint string? default $MOVE_UGC_ENDPOINT_URL or the production URL
----@field timeout number? seconds for a whole request (default 60)
----@field connect_timeout number? seconds to connect (default 10)
+---@field timeout number? seconds for a whole request, 0.001 to 2e6 (default 60)
+---@field connect_timeout number? seconds to connect, 0.001 to 2e6 (default 10)
 ---@field max_retries integer? retries of a failed query (default 2)
 ---@field page_size integer? items per list page ($MOVE_DEFAULT_PAGE_SIZE or 10)
----@field user_agent string? a product token put before the SDK's own
+---@field user_agent string? a product token put before the SDK's own (no control characters)
 ---@field ca_file string? CA bundle to verify TLS with
----@field log fun(event: table)? one table per request: operation, status, attempts, ms, request_id
----@field max_body integer? the largest response body accepted, in bytes (default 64 MiB)
----@field max_transfers integer? concurrent uploads and downloads (default 4)
----@field step_budget_ms number? ms a step(0) may feed uploads; then they wait for the next step (default 1; 0: none)
+---@field log fun(event: table)? per request: operation, status, attempts, ms, request_id (see callback_error)
+---@field max_body integer? the largest response body accepted, in bytes, 1 or more (default 64 MiB)
+---@field max_transfers integer? concurrent uploads and downloads, 1 to 1024 (default 4)
+---@field step_budget_ms number? ms (0 to 1e6) a step(0) may feed uploads; then they wait for the next step (default 1)
 ---@field on_task_error fun(err: any, task: moveugc.Task)? sees errors raised in tasks
 
 --- Creates a client. Options: api_key (default $MOVE_API_KEY), endpoint

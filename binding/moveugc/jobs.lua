@@ -106,6 +106,9 @@ local function options(fname, a)
       args.fail(fname, "options." .. k, "boolean expected, got " .. type(v))
     elseif ck == "mocapModel" then
       v = args.enum(fname, { ["options." .. k] = v }, "options." .. k, MOCAP_MODELS, true)
+    else -- passed on as it is: it must be something JSON can say
+      local ok, why = core.json_encode(v)
+      if not ok then args.fail(fname, "options." .. k, "cannot be encoded as JSON: " .. tostring(why)) end
     end
     out[ck] = v
   end
@@ -257,7 +260,7 @@ function jobs.retrieve_many(c, a)
   end
   for i = 1, n do
     local job = data["r" .. i]
-    if job == nil then
+    if type(job) ~= "table" then
       return nil, errors.new{ kind = "protocol", operation = "GetJobBatch",
         message = "the response has no job for " .. ids[i] }
     end
@@ -270,15 +273,25 @@ end
 
 local TERMINAL = { FINISHED = true, FAILED = true, CANCELLED = true }
 
+-- The server's answers are read defensively: a field of the wrong type is
+-- "not there", never an error raised into the caller.
 local function state_of(job)
-  return job.progress and job.progress.state or job.state
+  local p = job.progress
+  local st = type(p) == "table" and p.state or job.state
+  return type(st) == "string" and st or nil
+end
+
+local function output_url(o)
+  local f = type(o) == "table" and o.file
+  local url = type(f) == "table" and f.presigned_url
+  return type(url) == "string" and url or nil
 end
 
 local function outputs_ready(job)
   local outs = job.outputs
   if type(outs) ~= "table" or #outs == 0 then return false end
   for _, o in ipairs(outs) do
-    if not (o.file and o.file.presigned_url) then return false end
+    if not output_url(o) then return false end
   end
   return true
 end
@@ -313,8 +326,24 @@ local function wait_options(fname, a)
 end
 
 local function progress_key(job)
-  local p = job.progress or {}
-  return tostring(p.state or job.state) .. ":" .. tostring(p.percentage_complete)
+  local p = type(job.progress) == "table" and job.progress or {}
+  return tostring(state_of(job)) .. ":" .. tostring(p.percentage_complete)
+end
+
+-- Tells on_progress about a job. A raising function stops the wait with
+-- kind "callback", unless the job is done: a result is never lost to it.
+local function notify(c, fname, o, job, last)
+  local key = progress_key(job)
+  if not o.on_progress or key == last then return key end
+  local ok, e = pcall(o.on_progress, job)
+  if ok then return key end
+  local err = errors.new{ kind = "callback", operation = fname, job = job,
+    message = "on_progress raised: " .. tostring(e) }
+  if done(job, o.outputs_ready) then
+    c:_callback_failed(fname .. " on_progress", e)
+    return key
+  end
+  return key, err
 end
 
 local function timeout_error(op, what, seconds)
@@ -337,9 +366,9 @@ function jobs.wait(c, a)
     local job, err = jobs.retrieve(c, { id = id, expand = o.expand })
     if not job and not err.retryable then return nil, err end
     if job then
-      local key = progress_key(job)
-      if o.on_progress and key ~= last then o.on_progress(job) end
-      last = key
+      local cerr
+      last, cerr = notify(c, fname, o, job, last)
+      if cerr then return nil, cerr end
       if done(job, o.outputs_ready) then return job end
     end
     if core.now() + o.interval > deadline then return nil, timeout_error("jobs.wait", id, o.timeout) end
@@ -372,9 +401,9 @@ function jobs.wait_all(c, a)
       local still = {}
       for k, i in ipairs(pending) do
         local job = got[k]
-        local key = progress_key(job)
-        if o.on_progress and key ~= last[i] then o.on_progress(job) end
+        local key, cerr = notify(c, fname, o, job, last[i])
         last[i] = key
+        if cerr then return nil, cerr end
         result[i] = job
         if not done(job, o.outputs_ready) then still[#still + 1] = i end
       end
@@ -436,6 +465,28 @@ function jobs.download_outputs(c, a)
     return nil, errors.new{ kind = "validation", operation = fname,
       message = ("job %s has no outputs to download yet (state %s)"):format(id, tostring(state_of(job))) }
   end
+  -- plan every destination first: names, collisions, existing files. Names
+  -- come from the server: two outputs must never share a file (or one take
+  -- the other's .part), compared as a case-insensitive file system would.
+  local plan, used = {}, {}
+  for _, o in ipairs(job.outputs) do
+    if not want or want[tostring(o.key):upper()] then
+      local file = safe_name(o.key, "output") .. "." .. safe_name(o.format, "bin")
+      local clash = used[file:lower()] or used[(file .. ".part"):lower()]
+      if file:lower():find("%.part$") or clash then
+        return nil, errors.new{ kind = "protocol", operation = fname, output = o.key,
+          message = ("job %s's output %s (format %s) would be written as %s, which %s"):format(
+            id, tostring(o.key), tostring(o.format), file,
+            clash and ("output " .. tostring(clash) .. " takes already") or "names a partial download") }
+      end
+      used[file:lower()], used[(file .. ".part"):lower()] = tostring(o.key), tostring(o.key)
+      local path = dir .. "/" .. file
+      plan[#plan + 1] = { key = o.key, format = o.format, path = path, output = o }
+    end
+  end
+  if kind == "directory" then -- (in a folder about to be made, nothing is in the way)
+    for _, p in ipairs(plan) do transfer.check_destination(fname, p.path, overwrite) end
+  end
   -- like mkdir -p, once the job is known to have outputs; undone if a download fails
   local made, created = core.mkdirs(dir) -- on failure, created is the reason
   if not made then args.fail(fname, "dir", ("cannot create %s: %s"):format(dir, created)) end
@@ -446,32 +497,10 @@ function jobs.download_outputs(c, a)
       p = p:match("^(.*[^/])/+[^/]+$")
     end
   end
-  -- plan every destination first: names, collisions, existing files
-  local plan, used = {}, {}
-  for _, o in ipairs(job.outputs) do
-    if not want or want[tostring(o.key):upper()] then
-      local name = safe_name(o.key, "output")
-      local ext = safe_name(o.format, "bin")
-      local file = name .. "." .. ext
-      local n = 1
-      while used[file] do
-        n = n + 1
-        file = ("%s-%d.%s"):format(name, n, ext)
-      end
-      used[file] = true
-      local path = dir .. "/" .. file
-      transfer.check_destination(fname, path, overwrite) -- in a folder just made, nothing is in the way
-      plan[#plan + 1] = { key = o.key, format = o.format, path = path, output = o }
-    end
-  end
   local out = core.array({})
   for i, p in ipairs(plan) do
     local o = p.output
-    local refresh = function()
-      local f, err = c:_call("GetFile", { fileId = o.file.id })
-      if not f then return nil, err end
-      return f.presigned_url
-    end
+    local refresh = transfer.refresher(c, o.file.id)
     local progress = on_progress and function(done_bytes, total)
       return on_progress(done_bytes, total, p.key)
     end

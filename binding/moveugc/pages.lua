@@ -37,26 +37,38 @@ function pages.vars(c, fname, a)
   }
 end
 
+local function malformed(op, message)
+  return nil, require("moveugc.errors").new{ kind = "protocol", operation = op, message = message }
+end
+
 --- One page: {items = {...}, next_token = <string or nil>, limit = n}
 function pages.fetch(c, op, vars, expand)
   local page, err = c:_call(op, vars, expand)
   if err then return nil, err end
   page = page or {}
-  local items = core.array(page.items or {}) -- encodes back as [], even empty
-  local n = 0
-  for i = 1, #items do -- a null item in the list arrives as a hole: close it
-    if items[i] ~= nil then
-      n = n + 1
-      items[n] = items[i]
+  local raw, after = page.items, page.after
+  if raw ~= nil and type(raw) ~= "table" then
+    return malformed(op, ("the page's items is a %s, not a list"):format(type(raw)))
+  end
+  if after ~= nil and type(after) ~= "string" then
+    return malformed(op, ("the page's next token is a %s, not a string"):format(type(after)))
+  end
+  local items = core.array(raw or {}) -- encodes back as [], even empty
+  for i = 1, #items do
+    if type(items[i]) ~= "table" then
+      return malformed(op, ("item %d of the page is a %s, not an object"):format(i, type(items[i])))
     end
   end
-  for i = n + 1, #items do items[i] = nil end
-  return { items = items, next_token = page.after, limit = page.first or vars.first }
+  local limit = page.first
+  if type(limit) ~= "number" then limit = vars.first end
+  return { items = items, next_token = after ~= "" and after or nil, limit = limit }
 end
 
---- An iterator over every item; raises the structured error on failure.
+--- An iterator over every item; raises the structured error on failure,
+-- also when the server hands back a cursor it gave before (a loop that
+-- would never end).
 function pages.iterate(c, op, vars, expand)
-  local items, i, done = {}, 0, false
+  local items, i, done, seen = {}, 0, false, {}
   return function()
     i = i + 1
     while items[i] == nil do
@@ -64,8 +76,15 @@ function pages.iterate(c, op, vars, expand)
       local page, err = pages.fetch(c, op, vars, expand)
       if not page then error(err, 0) end
       items, i = page.items, 1
-      vars.after = page.next_token
-      done = page.next_token == nil
+      local token = page.next_token
+      if token ~= nil and (seen[token] or token == vars.after) then
+        local _, perr = malformed(op, "the server returned a next token it had returned before: " ..
+          "stopped, as the listing would never end")
+        error(perr, 0)
+      end
+      if token ~= nil then seen[token] = true end
+      vars.after = token
+      done = token == nil
     end
     return items[i]
   end

@@ -44,7 +44,13 @@ end
 -- scripts: a frame loop checks task:done() instead.
 ---@return any ... the function's results, or nil, moveugc.Error
 function Task:wait()
-  while not self:done() do self.client:step(0.05) end
+  local me = tasks.current(self.client)
+  if me then -- inside another task: yield until this one is done (step runs us)
+    if me == self then error("task:wait: bad argument 'task' (a task cannot wait for itself)", 2) end
+    tasks.join(self.client, { self })
+  else
+    while not self:done() do self.client:step(0.05) end
+  end
   return self:result()
 end
 
@@ -55,7 +61,7 @@ function Task:cancel()
   self.cancelled = true
   if self.req then self.req:cancel() end
   self.error = errors.new{ kind = "cancelled", message = "the task was cancelled" }
-  if self.co and coroutine.running() == self.co then
+  if self.co and (coroutine.running() == self.co or tasks.current(self.client) == self) then
     return -- cancelled from inside (a progress function): it unwinds as it returns
   end
   -- one last resume lets the interrupted call clean up (.part files); any
@@ -76,26 +82,51 @@ local function current(client)
 end
 tasks.current = current
 
+-- pcall for callbacks run inside a task: they may make SDK calls, which
+-- yield. PUC Lua 5.1 cannot yield across pcall, so there the callback runs in
+-- a coroutine of its own whose yields are passed up to the scheduler.
+local callback_pcall
+if _VERSION == "Lua 5.1" and type(jit) ~= "table" then
+  callback_pcall = function(task, fn, ...)
+    local co = coroutine.create(fn)
+    local by_co = task.client._by_co
+    by_co[co] = task -- SDK calls inside it belong to the task
+    local res = pack(coroutine.resume(co, ...))
+    while res[1] and coroutine.status(co) ~= "dead" do
+      local back = pack(coroutine.yield(unpack(res, 2, res.n)))
+      res = pack(coroutine.resume(co, unpack(back, 1, back.n)))
+    end
+    by_co[co] = nil
+    return unpack(res, 1, res.n)
+  end
+else
+  local plain = pcall
+  callback_pcall = function(_, fn, ...) return plain(fn, ...) end
+end
+
 local function check_cancelled(task)
   if task.cancelled then error(errors.new{ kind = "cancelled", message = "the task was cancelled" }, 0) end
 end
 
--- Yields until req is done; returns nothing (read req:result()).
+-- Yields until req is done; returns nothing (read req:result()). The
+-- progress function may itself make SDK calls (they await in turn): what the
+-- task waits on is set again before every yield and restored at the end.
 local function await(task, req, on_progress)
-  task.req = req
+  local outer_req, outer_watch = task.req, task.watch
   local last_done, last_t = -1, 0
   while not req:done() do
-    task.watch = on_progress ~= nil
+    task.req, task.watch = req, on_progress ~= nil
     coroutine.yield()
     if on_progress and not task.cancelled then
       local now = core.now()
       local d, t = req:progress()
       if d ~= last_done and d > 0 and (now - last_t >= PROGRESS_INTERVAL or req:done()) then
         last_done, last_t = d, now
-        local ok, keep = pcall(on_progress, d, t)
+        local ok, keep = callback_pcall(task, on_progress, d, t)
         if not ok then
           req:cancel()
-          task.req = nil
+          task.req, task.watch = outer_req, outer_watch
+          task.callback_error = keep -- the task fails with kind "callback"
           error(keep, 0)
         elseif keep == false then
           req:cancel()
@@ -103,7 +134,7 @@ local function await(task, req, on_progress)
       end
     end
   end
-  task.req, task.watch = nil, false
+  task.req, task.watch = outer_req, outer_watch
 end
 
 --- session:post, yielding inside a task.
@@ -163,11 +194,14 @@ end
 
 -- ==== the client's side =================================================
 
+-- What a task waits on, innermost first: a sleep or a join inside a progress
+-- function comes before the transfer that function watches.
 local function runnable(task, now)
   if task.status == "new" then return true end
-  if task.req then return task.req:done() or task.watch end
   if task.wake then return now >= task.wake end
-  return task.joining == true
+  if task.joining then return true end
+  if task.req then return task.req:done() or task.watch end
+  return false
 end
 
 local function finish(client, task, ok, ...)
@@ -183,7 +217,8 @@ local function finish(client, task, ok, ...)
   end
   local err = ...
   if not errors.is(err) then
-    err = errors.new{ kind = "internal", message = tostring(err), traceback = debug.traceback(task.co) }
+    local kind = (err == task.callback_error and err ~= nil) and "callback" or nil
+    err = errors._from_raised(err, kind, debug.traceback(task.co))
   end
   task.status, task.error = task.cancelled and "cancelled" or "failed", err
   local observer = client._on_task_error
@@ -215,6 +250,10 @@ end
 --- Advances transfers and resumes tasks whose work is done; returns within
 -- timeout seconds (0: never waits). Returns how many tasks are unfinished.
 function tasks.step(client, timeout)
+  if client._stepping then
+    error("ugc:step: not re-entrant: called from a task or a callback that step is running " ..
+      "(inside a task, SDK calls and task:wait() already wait without blocking)", 0)
+  end
   timeout = timeout or 0
   local list, now = client._tasks, core.now()
   local wait = timeout
@@ -228,10 +267,12 @@ function tasks.step(client, timeout)
   client._session:step(wait, timeout == 0) -- only the caller's step(0) has the upload budget
   now = core.now()
   local n = #list
+  client._stepping = true
   for i = 1, n do
     local task = list[i]
     if task.co and runnable(task, now) then resume(client, task) end
   end
+  client._stepping = false
   local kept = 0 -- drop finished tasks: their handles keep their results
   for i = 1, #list do
     local task = list[i]

@@ -1,6 +1,7 @@
 --- Streaming transfers to and from presigned URLs: the policy around the C
 -- loop (moveugc.core session:upload/download): S3 errors, ETag checks,
 -- resuming, `.part` files, and fresh URLs when one has expired.
+local core = require "moveugc.core"
 local errors = require "moveugc.errors"
 
 local transfer = {}
@@ -50,6 +51,42 @@ local function etag_mismatch(r)
   return etag and etag:match("^%x+$") and #etag == 32 and etag ~= r.md5
 end
 
+--- A function that asks getFile for a fresh URL of file id (nil without an
+-- id): returns the URL, or nil, err (kind protocol when there is none).
+function transfer.refresher(c, id)
+  if type(id) ~= "string" then return nil end
+  return function()
+    local f, err = c:_call("GetFile", { fileId = id })
+    if not f then return nil, err end
+    if type(f.presigned_url) ~= "string" then
+      return nil, errors.new{ kind = "protocol", operation = "GetFile",
+        message = "getFile returned no presigned URL for " .. id }
+    end
+    return f.presigned_url
+  end
+end
+
+-- Only http and https are followed: a presigned URL is the server's word,
+-- and file:// (or any other scheme) would read or write local files.
+local function scheme_error(op, url)
+  if type(url) ~= "string" then
+    return errors.new{ kind = "protocol", operation = op, message = "the presigned URL is missing" }
+  end
+  local scheme = url:match("^(%a[%w+.-]*):")
+  local lower = scheme and scheme:lower()
+  if lower == "http" or lower == "https" then
+    if url:find("[%z\1-\32\127]") then
+      return errors.new{ kind = "protocol", operation = op,
+        message = "the presigned URL contains a space or control character" }
+    end
+    return nil
+  end
+  return errors.new{ kind = "protocol", operation = op,
+    message = ("the presigned URL's scheme is %s: only http and https are followed"):format(
+      scheme and ("'" .. scheme .. "'") or "missing") }
+end
+transfer.scheme_error = scheme_error
+
 local function file_size(path)
   local f = io.open(path, "rb")
   if not f then return nil end
@@ -65,6 +102,8 @@ function transfer.upload(c, op, url, path, on_progress, refresh)
   local attempts, expired = 0, nil
   while true do
     attempts = attempts + 1
+    local bad = scheme_error(op, url)
+    if bad then return nil, bad end
     local r = c:_transfer("upload", url, path, on_progress)
     local err = failure(op, r)
     if not err then
@@ -101,6 +140,8 @@ function transfer.download(c, op, url, path, on_progress, refresh)
   local attempts, refreshed, restarted = 0, false, false
   while true do
     attempts = attempts + 1
+    local bad = scheme_error(op, url)
+    if bad then return nil, bad end
     local r = c:_transfer("download", url, part, on_progress)
     local err = failure(op, r)
     if err and r.status == 416 and not restarted then
@@ -142,23 +183,19 @@ end
 --- Checks a download destination: raises for a directory, or for an existing
 -- file unless overwrite.
 function transfer.check_destination(fname, path, overwrite)
-  local f = io.open(path, "rb")
-  if f then
-    local ok, _, code = f:read(1)
-    f:close()
-    if ok == nil and code == 21 then
-      error(("%s: bad argument 'path' (%s is a directory)"):format(fname, path), 0)
-    end
-    if not overwrite then
-      error(("%s: bad argument 'path' (%s exists; pass overwrite = true to replace it)"):format(
-        fname, path), 0)
-    end
+  local function bad(problem) error(("%s: bad argument 'path' (%s)"):format(fname, problem), 0) end
+  if path:find("%z") then bad("contains a NUL byte") end
+  if path:find("/$") or path == "" then bad("a file name expected, got a folder") end
+  local kind, why = core.path_kind(path) -- stat, never open: a FIFO would block
+  if kind == false then bad(("%s: %s"):format(path, why)) end
+  if kind == "directory" then bad(path .. " is a directory") end
+  if kind == "other" then bad(path .. " exists and is not a regular file") end
+  if kind == "file" and not overwrite then
+    bad(path .. " exists; pass overwrite = true to replace it")
   end
   local dir = path:match("^(.*)/[^/]*$")
-  if dir and dir ~= "" then
-    local d = io.open(dir, "rb")
-    if not d then error(("%s: bad argument 'path' (folder %s does not exist)"):format(fname, dir), 0) end
-    d:close()
+  if dir and dir ~= "" and core.path_kind(dir) ~= "directory" then
+    bad(("folder %s does not exist"):format(dir))
   end
 end
 

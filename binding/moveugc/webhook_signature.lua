@@ -84,6 +84,16 @@ local function header(h, names)
   return nil
 end
 
+-- A number argument that must be finite: NaN would pass every comparison of
+-- the timestamp window and infinity cannot be printed as seconds.
+local function finite(fname, a, key, min)
+  local v = a[key]
+  if type(v) == "number" and (v ~= v or v == math.huge or v == -math.huge) then
+    args.fail(fname, key, "must be a finite number, got " .. tostring(v))
+  end
+  return args.number(fname, a, key, false, min)
+end
+
 local function required_body(fname, a)
   if a.body == nil then error(("%s: missing required argument 'body'"):format(fname), 0) end
   return args.string(fname, a, "body") -- an empty body is allowed: it is signed too
@@ -105,8 +115,8 @@ function M.verify(a)
   local secret = args.string(fname, a, "secret", true)
   local headers = args.table(fname, a, "headers", true)
   local body = required_body(fname, a)
-  local tolerance = args.number(fname, a, "tolerance", false, 0) or M.DEFAULT_TOLERANCE
-  local now = args.number(fname, a, "now") or os.time()
+  local tolerance = finite(fname, a, "tolerance", 0) or M.DEFAULT_TOLERANCE
+  local now = finite(fname, a, "now") or os.time()
 
   local h = lower_headers(fname, headers)
   local id, ts, sig = header(h, ID), header(h, TIMESTAMP), header(h, SIGNATURE)
@@ -129,11 +139,11 @@ function M.verify(a)
   local age = now - tonumber(ts)
   if age > tolerance then
     return signature_error("timestamp_too_old",
-      ("timestamp too old: %d s ago, more than the %g s tolerance"):format(math.floor(age),
+      ("timestamp too old: %.0f s ago, more than the %g s tolerance"):format(math.floor(age),
         tolerance))
   elseif -age > tolerance then
     return signature_error("timestamp_in_future",
-      ("timestamp in the future: %d s ahead, more than the %g s tolerance"):format(
+      ("timestamp in the future: %.0f s ahead, more than the %g s tolerance"):format(
         math.floor(-age), tolerance))
   end
 
@@ -164,8 +174,11 @@ function M.sign(a)
   local id = args.string(fname, a, "id", true)
   local ts = a.timestamp
   if type(ts) == "number" then
+    finite(fname, a, "timestamp")
     if ts ~= math.floor(ts) or ts < 0 then
       args.fail(fname, "timestamp", "non-negative integer expected, got " .. tostring(ts))
+    elseif ts >= 2 ^ 53 then -- past that, a float has no exact integer to print
+      args.fail(fname, "timestamp", "must be below 2^53, got " .. tostring(ts))
     end
     ts = ("%d"):format(ts)
   else

@@ -16,6 +16,8 @@ int ugc_test_passed, ugc_test_failed; /* shared with the other test files */
 
 void test_webhook(void); /* test_webhook.c */
 void test_fs(void);      /* test_fs.c */
+void test_headers(void); /* test_headers.c */
+void test_graphql(void); /* test_graphql.c */
 
 static void test_buf(void) {
   ugc_buf b;
@@ -82,6 +84,15 @@ static void test_retry_policy(void) {
   CHECK(ugc_parse_retry_after("3", 0) == 3.0);
   CHECK(ugc_parse_retry_after(" 120 ", 0) == 120.0);
   CHECK(ugc_parse_retry_after("garbage", 0) < 0);
+  CHECK(ugc_parse_retry_after("0.25", 0) == 0.25);
+  /* what strtod would take but HTTP does not say: none of it is a delay */
+  CHECK(ugc_parse_retry_after("nan", 0) < 0);
+  CHECK(ugc_parse_retry_after("inf", 0) < 0);
+  CHECK(ugc_parse_retry_after("-5", 0) < 0);
+  CHECK(ugc_parse_retry_after("0x10", 0) < 0);
+  CHECK(ugc_parse_retry_after("1e3", 0) < 0);
+  CHECK(ugc_parse_retry_after("5 s", 0) < 0);
+  CHECK(ugc_parse_retry_after("99999999999999999999999", 0) >= 1e9); /* huge: finite, not waited for */
   CHECK(ugc_parse_retry_after("", 0) < 0);
   CHECK(ugc_parse_retry_after("Thu, 01 Jan 1970 00:01:40 GMT", 40) == 60.0);
   CHECK(ugc_parse_retry_after("Thu, 01 Jan 1970 00:01:40 GMT", 500) == 0.0);
@@ -306,6 +317,8 @@ int main(void) {
   test_session_refused();
   test_webhook();
   test_fs();
+  test_headers();
+  test_graphql();
   if (url && *url) {
     test_session_sandbox(url);
     test_session_async(url);

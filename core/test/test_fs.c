@@ -28,6 +28,43 @@ static void touch(const char *p) {
   if (f) fclose(f);
 }
 
+/* .part files: never through a link, only regular files, new ones made
+ * exclusively; uploads: only regular files, and a FIFO never blocks. */
+static void test_fs_open(void) {
+  int fd;
+  char buf[8];
+  FILE *f = fopen(at("target"), "w");
+  if (f) {
+    fputs("keep", f);
+    fclose(f);
+  }
+  CHECK(symlink(at("target"), at("link.part")) == 0);
+  errno = 0;
+  CHECK(ugc_fs_open_part(at("link.part")) == -1 && errno == ELOOP);
+  CHECK(strstr(ugc_fs_open_error(ELOOP), "symbolic link") != NULL);
+  CHECK(symlink(at("nowhere"), at("dangling.part")) == 0); /* O_CREAT|O_EXCL: no new file */
+  CHECK(ugc_fs_open_part(at("dangling.part")) == -1 && errno == ELOOP);
+  CHECK(ugc_fs_kind_of(at("nowhere")) == UGC_FS_MISSING);
+  CHECK(mkfifo(at("fifo.part"), 0600) == 0);
+  CHECK(ugc_fs_open_part(at("fifo.part")) == -1 && (errno == EINVAL || errno == ENXIO));
+  CHECK(ugc_fs_open_upload(at("fifo.part")) == -1 && errno == EINVAL);
+  CHECK(ugc_fs_open_part(root) == -1);
+  CHECK(ugc_fs_open_upload(root) == -1 && errno == EINVAL);
+  /* a new .part, then the same one again, appended to */
+  fd = ugc_fs_open_part(at("new.part"));
+  CHECK(fd >= 0 && write(fd, "ab", 2) == 2);
+  if (fd >= 0) close(fd);
+  fd = ugc_fs_open_part(at("new.part"));
+  CHECK(fd >= 0 && write(fd, "cd", 2) == 2);
+  if (fd >= 0) close(fd);
+  fd = ugc_fs_open_upload(at("new.part"));
+  CHECK(fd >= 0 && read(fd, buf, sizeof buf) == 4 && memcmp(buf, "abcd", 4) == 0);
+  if (fd >= 0) close(fd);
+  fd = ugc_fs_open_upload(at("link.part")); /* an upload may be a link: the caller named it */
+  CHECK(fd >= 0 && read(fd, buf, sizeof buf) == 4 && memcmp(buf, "keep", 4) == 0);
+  if (fd >= 0) close(fd);
+}
+
 void test_fs(void) {
   size_t created = 99;
   char deep[512];
@@ -76,6 +113,8 @@ void test_fs(void) {
 
   CHECK(ugc_fs_mkdirs("", &created) == EINVAL);
   CHECK(ugc_fs_mkdirs(NULL, NULL) == EINVAL);
+
+  test_fs_open();
 
   {
     char cmd[128];

@@ -61,23 +61,26 @@ static void test_vector(void) {
   size_t keylen = 0;
   char sig[UGC_WEBHOOK_SIG_SIZE];
   CHECK(ugc_base64_decode(VEC_SECRET, strlen(VEC_SECRET), key, &keylen) == 0 && keylen == 24);
-  CHECK(ugc_webhook_sign(key, keylen, VEC_ID, VEC_TS, VEC_BODY, strlen(VEC_BODY), sig) == 0);
+  CHECK(ugc_webhook_sign(key, keylen, VEC_ID, strlen(VEC_ID), VEC_TS, strlen(VEC_TS), VEC_BODY,
+                         strlen(VEC_BODY), sig) == 0);
   CHECK(strcmp(sig, VEC_SIG) == 0);
   CHECK(strlen(sig) == UGC_WEBHOOK_SIG_SIZE - 1);
   /* one byte of the body changed: another signature */
-  CHECK(ugc_webhook_sign(key, keylen, VEC_ID, VEC_TS, "{\"test\": 2432232315}",
-                         strlen(VEC_BODY), sig) == 0);
+  CHECK(ugc_webhook_sign(key, keylen, VEC_ID, strlen(VEC_ID), VEC_TS, strlen(VEC_TS),
+                         "{\"test\": 2432232315}", strlen(VEC_BODY), sig) == 0);
   CHECK(strcmp(sig, VEC_SIG) != 0);
   /* an empty body still signs "<id>.<timestamp>." */
-  CHECK(ugc_webhook_sign(key, keylen, VEC_ID, VEC_TS, "", 0, sig) == 0 && strlen(sig) == 44);
+  CHECK(ugc_webhook_sign(key, keylen, VEC_ID, strlen(VEC_ID), VEC_TS, strlen(VEC_TS), "", 0,
+                         sig) == 0 &&
+        strlen(sig) == 44);
 }
 
 static int verify(const char *header, const char *body) {
   unsigned char key[64];
   size_t keylen = 0;
   if (ugc_base64_decode(VEC_SECRET, strlen(VEC_SECRET), key, &keylen) != 0) return -2;
-  return ugc_webhook_verify(key, keylen, VEC_ID, VEC_TS, body, strlen(body), header,
-                            strlen(header));
+  return ugc_webhook_verify(key, keylen, VEC_ID, strlen(VEC_ID), VEC_TS, strlen(VEC_TS), body,
+                            strlen(body), header, strlen(header));
 }
 
 static void test_verify(void) {
@@ -100,8 +103,50 @@ static void test_verify(void) {
   CHECK(verify("g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=", VEC_BODY) == 0); /* no version */
 }
 
+/* Ids, timestamps and bodies are signed as the exact bytes given: a NUL is
+ * one more byte, never the end of the string. */
+static void test_exact_bytes(void) {
+  static const char cut_id[] = "msg_1\0anything"; /* 14 bytes */
+  unsigned char key[64];
+  size_t keylen = 0, idlen = sizeof cut_id - 1;
+  char base[UGC_WEBHOOK_SIG_SIZE], sig[UGC_WEBHOOK_SIG_SIZE], header[64];
+  CHECK(ugc_base64_decode(VEC_SECRET, strlen(VEC_SECRET), key, &keylen) == 0);
+  CHECK(ugc_webhook_sign(key, keylen, "msg_1", 5, VEC_TS, strlen(VEC_TS), VEC_BODY,
+                         strlen(VEC_BODY), base) == 0);
+  CHECK(ugc_webhook_sign(key, keylen, cut_id, idlen, VEC_TS, strlen(VEC_TS), VEC_BODY,
+                         strlen(VEC_BODY), sig) == 0);
+  CHECK(strcmp(base, sig) != 0);
+  snprintf(header, sizeof header, "v1,%s", base);
+  CHECK(ugc_webhook_verify(key, keylen, cut_id, idlen, VEC_TS, strlen(VEC_TS), VEC_BODY,
+                           strlen(VEC_BODY), header, strlen(header)) == 0);
+  CHECK(ugc_webhook_verify(key, keylen, "msg_1", 5, VEC_TS, strlen(VEC_TS), VEC_BODY,
+                           strlen(VEC_BODY), header, strlen(header)) == 1);
+  snprintf(header, sizeof header, "v1,%s", sig);
+  CHECK(ugc_webhook_verify(key, keylen, cut_id, idlen, VEC_TS, strlen(VEC_TS), VEC_BODY,
+                           strlen(VEC_BODY), header, strlen(header)) == 1);
+  /* a NUL after the timestamp, or in the body, changes the signature too */
+  CHECK(ugc_webhook_sign(key, keylen, "msg_1", 5, "1614265330\0" "9", 12, VEC_BODY,
+                         strlen(VEC_BODY), sig) == 0);
+  CHECK(strcmp(base, sig) != 0);
+  CHECK(ugc_webhook_sign(key, keylen, "msg_1", 5, VEC_TS, strlen(VEC_TS),
+                         "{\"test\": 2432232314}\0", strlen(VEC_BODY) + 1, sig) == 0);
+  CHECK(strcmp(base, sig) != 0);
+  /* the lengths say where a part ends, not a NUL: the same bytes in a longer buffer */
+  CHECK(ugc_webhook_sign(key, keylen, "msg_1xyz", 5, "1614265330abc", 10, VEC_BODY,
+                         strlen(VEC_BODY), sig) == 0);
+  CHECK(strcmp(base, sig) == 0);
+  /* empty parts and an empty key are fine, and NULL with a zero length too */
+  CHECK(ugc_webhook_sign(NULL, 0, NULL, 0, NULL, 0, NULL, 0, sig) == 0 && strlen(sig) == 44);
+  CHECK(ugc_webhook_sign(key, keylen, "", 0, "", 0, "", 0, sig) == 0 && strlen(sig) == 44);
+  /* lengths whose sum overflows are refused, not wrapped */
+  CHECK(ugc_webhook_sign(key, keylen, "a", (size_t)-1, "b", 1, "c", 1, sig) == -1);
+  CHECK(ugc_webhook_sign(key, keylen, "a", 1, "b", (size_t)-1 - 2, "c", 1, sig) == -1);
+  CHECK(ugc_webhook_sign(key, keylen, "a", 1, "b", 1, "c", (size_t)-1 - 3, sig) == -1);
+}
+
 void test_webhook(void) {
   test_base64();
   test_vector();
   test_verify();
+  test_exact_bytes();
 }
