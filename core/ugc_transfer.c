@@ -224,13 +224,11 @@ static ugc_req *ugc_x_new(ugc_session *s, ugc_req_kind kind, const char *url, co
   return q;
 }
 
+/* The local file could not be opened or read: kind "file", saying why. */
 static ugc_req *ugc_x_failed(ugc_req *q, const char *what, int err) {
-  snprintf(q->xres.message, sizeof q->xres.message, "cannot %s %s: %s", what, q->path,
-           ugc_fs_open_error(err));
-  q->xres.error = UGC_E_FILE;
-  ugc_transfer_release(q);
-  q->state = UGC_RS_DONE;
-  return q;
+  char message[sizeof q->xres.message];
+  snprintf(message, sizeof message, "cannot %s %s: %s", what, q->path, ugc_fs_open_error(err));
+  return ugc_x_fail(q, UGC_E_FILE, message);
 }
 
 /* Into the multi handle now, or into the queue behind the transfer limit. */

@@ -108,11 +108,13 @@ local function check_options(opts)
   o.page_size = math.floor(page)
   o.user_agent = M.user_agent(opts.user_agent)
   -- header values: a CR or LF would start a header of someone else's choosing
-  for _, name in ipairs{ "api_key", "user_agent" } do
-    if (name == "api_key" and o.api_key or opts[name] or ""):find("[%z\1-\31\127]") then
+  local function header_value(name, v)
+    if v and v:find("[%z\1-\31\127]") then
       option_error(name, "contains a control character (CR, LF, NUL...): not allowed in a header")
     end
   end
+  header_value("api_key", o.api_key)
+  header_value("user_agent", opts.user_agent)
   if o.endpoint:find("[%z\1-\32\127]") then option_error("endpoint", "contains a space or control character") end
   o.ca_file = opts.ca_file
   if o.ca_file and o.ca_file:find("%z") then option_error("ca_file", "contains a NUL byte") end

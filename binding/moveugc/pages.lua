@@ -2,6 +2,7 @@
 -- fetches pages lazily as a loop consumes them.
 local args = require "moveugc.args"
 local core = require "moveugc.core"
+local errors = require "moveugc.errors"
 
 ---@class moveugc.ListArgs
 ---@field limit integer? items per page, 1 to 100 (default: the client's page_size)
@@ -38,7 +39,7 @@ function pages.vars(c, fname, a)
 end
 
 local function malformed(op, message)
-  return nil, require("moveugc.errors").new{ kind = "protocol", operation = op, message = message }
+  return nil, errors.new{ kind = "protocol", operation = op, message = message }
 end
 
 --- One page: {items = {...}, next_token = <string or nil>, limit = n}
