@@ -9,12 +9,16 @@ SSL_CFLAGS  ?= $(shell $(PKG) --cflags libcrypto 2>/dev/null)
 SSL_LIBS    ?= $(shell $(PKG) --libs libcrypto 2>/dev/null || echo -lcrypto)
 WARN     ?= -Wall -Wextra -Wshadow -Wmissing-prototypes -Wstrict-prototypes -Werror
 CFLAGS   ?= -O2 -g
-BASE_CFLAGS = -std=c99 -fPIC -fvisibility=hidden $(WARN) $(CURL_CFLAGS) $(SSL_CFLAGS)
+BASE_CFLAGS = -std=c99 -fPIC -fvisibility=hidden -pthread $(WARN) $(CURL_CFLAGS) $(SSL_CFLAGS)
 SAN_FLAGS  = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# ThreadSanitizer: the worker thread and the host's, their queues and atomics
+TSAN_FLAGS = -O1 -g -fsanitize=thread -fno-omit-frame-pointer
 
 CORE_SRC    = $(wildcard core/*.c)
 BINDING_SRC = $(wildcard binding/*.c)
 HEADERS     = $(wildcard core/*.h binding/*.h)
+
+LUA54_LIBS ?= $(shell $(PKG) --libs lua5.4 2>/dev/null || echo -llua5.4)
 
 # Lua flavours: name -> include flags
 INC_lua5.4  ?= $(shell $(PKG) --cflags lua5.4 2>/dev/null || echo -I/usr/include/lua5.4)
@@ -22,7 +26,7 @@ INC_lua5.1  ?= $(shell $(PKG) --cflags lua5.1 2>/dev/null || echo -I/usr/include
 INC_lua5.3  ?= $(shell $(PKG) --cflags lua5.3 2>/dev/null || echo -I/usr/include/lua5.3)
 INC_luajit  ?= $(shell $(PKG) --cflags luajit 2>/dev/null || echo -I/usr/include/luajit-2.1)
 
-.PHONY: all lua5.4 lua5.3 lua5.1 luajit asan core-test deps test demo sandbox sandbox-deps lint bench \
+.PHONY: all lua5.4 lua5.3 lua5.1 luajit asan tsan core-test deps test demo sandbox sandbox-deps lint bench \
 	examples rock rock-build rock-install clean fuzz fuzz-build fuzz-replay
 
 all: lua5.4
@@ -32,6 +36,7 @@ lua5.3: $(BUILD)/lua5.3/moveugc/core.so
 lua5.1: $(BUILD)/lua5.1/moveugc/core.so
 luajit: $(BUILD)/luajit/moveugc/core.so
 asan: $(BUILD)/asan/moveugc/core.so
+tsan: $(BUILD)/tsan/moveugc/core.so $(BUILD)/core-test-tsan $(BUILD)/tsan/lua
 
 $(BUILD)/%/moveugc/core.so: $(CORE_SRC) $(BINDING_SRC) $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -40,6 +45,18 @@ $(BUILD)/%/moveugc/core.so: $(CORE_SRC) $(BINDING_SRC) $(HEADERS)
 $(BUILD)/asan/moveugc/core.so: $(CORE_SRC) $(BINDING_SRC) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASE_CFLAGS) $(SAN_FLAGS) $(INC_lua5.4) -shared -o $@ $(CORE_SRC) $(BINDING_SRC) $(CURL_LIBS) $(SSL_LIBS)
+
+$(BUILD)/tsan/moveugc/core.so: $(CORE_SRC) $(BINDING_SRC) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASE_CFLAGS) $(TSAN_FLAGS) $(INC_lua5.4) -shared -o $@ $(CORE_SRC) $(BINDING_SRC) $(CURL_LIBS) $(SSL_LIBS)
+
+$(BUILD)/tsan/lua: spec/tsan/lua.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=c99 $(WARN) $(TSAN_FLAGS) $(INC_lua5.4) -o $@ $< $(LUA54_LIBS) -lm
+
+$(BUILD)/core-test-tsan: $(CORE_SRC) $(wildcard core/test/*.c) $(HEADERS)
+	@mkdir -p $(BUILD)
+	$(CC) $(BASE_CFLAGS) $(TSAN_FLAGS) -Icore -o $@ $(CORE_SRC) $(wildcard core/test/*.c) $(CURL_LIBS) $(SSL_LIBS)
 
 # core/ alone, linked without Lua, under the sanitizers
 $(BUILD)/core-test: $(CORE_SRC) $(wildcard core/test/*.c) $(HEADERS)
@@ -121,9 +138,9 @@ rock:
 ROCK_OUT = $(BUILD)/rock/lib
 rock-build:
 	@mkdir -p $(ROCK_OUT)/moveugc
-	$(CC) -std=c99 -fPIC -fvisibility=hidden $(CFLAGS) $(addprefix -I,$(LUA_INCDIR) $(CURL_INCDIR) \
+	$(CC) -std=c99 -fPIC -fvisibility=hidden -pthread $(CFLAGS) $(addprefix -I,$(LUA_INCDIR) $(CURL_INCDIR) \
 	  $(CRYPTO_INCDIR)) $(LIBFLAG) -o $(ROCK_OUT)/moveugc/core.so $(CORE_SRC) $(BINDING_SRC) \
-	  $(addprefix -L,$(CURL_LIBDIR) $(CRYPTO_LIBDIR)) -lcurl -lcrypto
+	  $(addprefix -L,$(CURL_LIBDIR) $(CRYPTO_LIBDIR)) -lcurl -lcrypto -pthread
 
 rock-install:
 	mkdir -p $(INST_LIBDIR)/moveugc $(INST_LUADIR)/moveugc

@@ -13,13 +13,11 @@ typedef struct ugc_lreq {
 
 static ugc_lreq *ugc_check_req(lua_State *L) { return luaL_checkudata(L, 1, UGC_REQ_MT); }
 
-/* Wraps q in a userdata that also references the session at index 1. */
-static int ugc_push_req(lua_State *L, ugc_req *q) {
-  ugc_lreq *lr;
-  if (!q) return luaL_error(L, "moveugc: out of memory");
-  lr = lua_newuserdata(L, sizeof *lr);
-  lr->q = q;
-  ugc_req_set_owned(q);
+/* Pushes an empty request userdata that references the session at index 1
+ * (made first: a Lua memory error cannot then leak a request). */
+static ugc_lreq *ugc_new_lreq(lua_State *L) {
+  ugc_lreq *lr = lua_newuserdata(L, sizeof *lr);
+  lr->q = NULL;
   luaL_getmetatable(L, UGC_REQ_MT);
   lua_setmetatable(L, -2);
   lua_createtable(L, 1, 0); /* uservalue: keeps the session from collection */
@@ -30,27 +28,40 @@ static int ugc_push_req(lua_State *L, ugc_req *q) {
 #else
   lua_setfenv(L, -2);
 #endif
+  return lr;
+}
+
+/* Fills the userdata on top with q and hands q to the worker: the worker's
+ * until it is done, or freed by __gc. */
+static int ugc_submit_lreq(lua_State *L, ugc_lreq *lr, ugc_req *q) {
+  if (!q) return luaL_error(L, "moveugc: out of memory");
+  lr->q = q;
+  ugc_req_submit(q);
   return 1;
 }
 
 int ugc_l_req_post(lua_State *L) {
   ugc_lsession *ls = ugc_check_session(L, 1);
+  ugc_lreq *lr;
   ugc_build_body(L, ls);
-  return ugc_push_req(L, ugc_post_start(ls->s, ls->req.data, ls->req.len, lua_toboolean(L, 5)));
+  lr = ugc_new_lreq(L);
+  return ugc_submit_lreq(L, lr, ugc_post_new(ls->s, ls->req.data, ls->req.len, lua_toboolean(L, 5)));
 }
 
 int ugc_l_req_upload(lua_State *L) {
   ugc_lsession *ls = ugc_check_session(L, 1);
   const char *url = ugc_check_cstring(L, 2, "session:upload_start", "url");
   const char *path = ugc_check_cstring(L, 3, "session:upload_start", "path");
-  return ugc_push_req(L, ugc_upload_start(ls->s, url, path));
+  ugc_lreq *lr = ugc_new_lreq(L);
+  return ugc_submit_lreq(L, lr, ugc_upload_new(ls->s, url, path));
 }
 
 int ugc_l_req_download(lua_State *L) {
   ugc_lsession *ls = ugc_check_session(L, 1);
   const char *url = ugc_check_cstring(L, 2, "session:download_start", "url");
   const char *part = ugc_check_cstring(L, 3, "session:download_start", "part");
-  return ugc_push_req(L, ugc_download_start(ls->s, url, part));
+  ugc_lreq *lr = ugc_new_lreq(L);
+  return ugc_submit_lreq(L, lr, ugc_download_new(ls->s, url, part));
 }
 
 static int ugc_l_req_done(lua_State *L) {
@@ -74,7 +85,7 @@ static int ugc_l_req_result(lua_State *L) {
 static int ugc_l_req_progress(lua_State *L) {
   ugc_lreq *lr = ugc_check_req(L);
   int64_t done = 0, total = -1;
-  if (lr->q && ugc_req_kind_of(lr->q) != UGC_REQ_POST) ugc_req_progress(lr->q, &done, &total);
+  if (lr->q) ugc_req_progress(lr->q, &done, &total);
   lua_pushnumber(L, (lua_Number)done);
   if (total >= 0) lua_pushnumber(L, (lua_Number)total);
   else lua_pushnil(L);

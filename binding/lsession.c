@@ -10,6 +10,9 @@
 ugc_lsession *ugc_check_session(lua_State *L, int idx) {
   ugc_lsession *ls = luaL_checkudata(L, idx, UGC_SESSION_MT);
   if (!ls->s || ls->closing) luaL_error(L, "moveugc: the client is closed");
+  if (ugc_session_forked(ls->s))
+    luaL_error(L, "moveugc: this client was made before fork(), in the parent process: "
+                  "make a new client in this one");
   return ls;
 }
 
@@ -73,6 +76,7 @@ int ugc_l_session_new(lua_State *L) {
       ugc_opt_number(L, 1, "connect_timeout", cfg.connect_timeout_ms / 1000.0, 0.001, 2e6) * 1000);
   cfg.max_retries = (int)ugc_opt_number(L, 1, "max_retries", cfg.max_retries, 0, 10);
   cfg.max_body = (size_t)ugc_opt_number(L, 1, "max_body", (double)cfg.max_body, 1, 9007199254740992.0);
+  cfg.transfer_limit = (int)ugc_opt_number(L, 1, "max_transfers", cfg.transfer_limit, 1, 1024);
   /* a valid empty object first, so a failure below leaves nothing dangling */
   ls = lua_newuserdata(L, sizeof *ls);
   ls->s = NULL;
@@ -82,8 +86,6 @@ int ugc_l_session_new(lua_State *L) {
   lua_setmetatable(L, -2);
   ls->s = ugc_session_new(&cfg, err, sizeof err);
   if (!ls->s) return luaL_error(L, "moveugc: cannot create a session: %s", err);
-  ugc_session_set_transfer_limit(ls->s, (int)ugc_opt_number(L, 1, "max_transfers", 4, 1, 1024));
-  ugc_session_set_step_budget(ls->s, ugc_opt_number(L, 1, "step_budget_ms", 1, 0, 1e6));
   return 1;
 }
 
@@ -309,15 +311,15 @@ static int ugc_l_session_download(lua_State *L) { return ugc_l_session_transfer(
 
 /* ==== the step loop ==================================================== */
 
-/* session:step(timeout_s?, budgeted?) -> requests not done. budgeted
- * defaults to timeout 0: the upload budget of a frame loop's step. */
+/* session:step(timeout_s?) -> requests not collected yet. Collects what
+ * the worker finished; with a timeout, waits up to it when nothing has. */
 static int ugc_l_session_step(lua_State *L) {
   ugc_lsession *ls = ugc_check_session(L, 1);
   lua_Number t = luaL_optnumber(L, 2, 0);
-  int budgeted = lua_isnoneornil(L, 3) ? t <= 0 : lua_toboolean(L, 3);
   long ms = t > 0 ? (long)(t * 1000.0 + 0.5) : 0;
   if (t > 0 && ms == 0) ms = 1;
-  lua_pushinteger(L, ugc_session_step_budgeted(ls->s, ms, budgeted));
+  if (t > 2e6) ms = 2000000000L;
+  lua_pushinteger(L, ugc_session_step(ls->s, ms));
   return 1;
 }
 
@@ -330,23 +332,21 @@ static int ugc_l_session_timeout_ms(lua_State *L) {
   return 1;
 }
 
-/* session:sockets() -> {read fds}, {write fds} */
+/* session:fd() -> the descriptor that is readable when step has work */
+static int ugc_l_session_fd(lua_State *L) {
+  ugc_lsession *ls = ugc_check_session(L, 1);
+  lua_pushinteger(L, ugc_session_fd(ls->s));
+  return 1;
+}
+
+/* session:sockets() -> {fd()}, {}: what a host watched before the worker
+ * thread (libcurl's sockets); the wake descriptor now stands for them all. */
 static int ugc_l_session_sockets(lua_State *L) {
   ugc_lsession *ls = ugc_check_session(L, 1);
-  int i, fd, what, nr = 0, nw = 0, n = ugc_session_socket_count(ls->s);
-  lua_createtable(L, n, 0);
-  lua_createtable(L, n, 0);
-  for (i = 0; i < n; i++) {
-    if (ugc_session_socket_at(ls->s, i, &fd, &what) != 0) continue;
-    if (what & UGC_SOCK_READ) {
-      lua_pushinteger(L, fd);
-      lua_rawseti(L, -3, ++nr);
-    }
-    if (what & UGC_SOCK_WRITE) {
-      lua_pushinteger(L, fd);
-      lua_rawseti(L, -2, ++nw);
-    }
-  }
+  lua_createtable(L, 1, 0);
+  lua_pushinteger(L, ugc_session_fd(ls->s));
+  lua_rawseti(L, -2, 1);
+  lua_createtable(L, 0, 0);
   return 2;
 }
 
@@ -372,6 +372,7 @@ int ugc_session_open(lua_State *L) {
                                      {"step", ugc_l_session_step},
                                      {"timeout_ms", ugc_l_session_timeout_ms},
                                      {"sockets", ugc_l_session_sockets},
+                                     {"fd", ugc_l_session_fd},
                                      {"close", ugc_l_session_close},
                                      {NULL, NULL}};
   static const luaL_Reg meta[] = {{"__gc", ugc_l_session_gc},

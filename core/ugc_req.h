@@ -1,104 +1,105 @@
-/* Private to core/: the session (one libcurl multi handle) and the requests
- * it drives. Posts and transfers are kinds of request; the step loop, timers
- * and queues are shared by all of them. */
+/* Private to core/: what a kind of request (ugc_post.c, ugc_transfer.c)
+ * gives the engine (ugc_session.c), and what the engine gives it back.
+ *
+ * A request is a struct of its kind that starts with a ugc_req. The engine
+ * never looks past that header: it calls the kind's ops. Posts and transfers
+ * include this file and ugc_session.h, never each other. */
 #ifndef UGC_REQ_H
 #define UGC_REQ_H
 
 #include <curl/curl.h>
-#include <openssl/evp.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "ugc_headers.h"
 #include "ugc_session.h"
-#include "ugc_transfer.h"
 
 UGC_BEGIN_HIDDEN
 
-#define UGC_EASY_POOL 8
-/* In a budgeted step, an upload more than this many chunks ahead of the
- * furthest behind of those the last step paused waits: the budget goes round
- * and nobody starves. (An upload whose socket is slow never asks, so never
- * holds the others back.) */
-#define UGC_FAIR_AHEAD 8
+/* What the engine does after an attempt has ended. */
+typedef enum ugc_next {
+  UGC_NEXT_DONE = 0, /* the request is finished: hand it to the host */
+  UGC_NEXT_RETRY     /* run another attempt at q->wake_ms */
+} ugc_next;
 
+/* Every function runs on the worker, except release (on whichever thread
+ * owns the request when it is freed: it must not touch libcurl). */
+typedef struct ugc_req_ops {
+  /* Before the first attempt: open files, configure q->easy (fresh from
+   * ugc_easy_take). 0: ready; otherwise the request is finished, its
+   * result filled in. */
+  int (*start)(ugc_req *q);
+  /* Before each attempt goes into the multi handle: reset its buffers. */
+  void (*attempt)(ugc_req *q);
+  /* An attempt ended with rc (libcurl's code). */
+  ugc_next (*finished)(ugc_req *q, CURLcode rc);
+  /* Stopped before its end (a cancel, or the session closing): say so in
+   * the result, close what is open. */
+  void (*cancelled)(ugc_req *q);
+  /* Free what the request holds beyond this header (not the header). */
+  void (*release)(ugc_req *q);
+} ugc_req_ops;
+
+/* Who has the request: changed only under the session's lock. */
+typedef enum ugc_req_where {
+  UGC_AT_HOST = 0, /* made and not submitted, or collected */
+  UGC_AT_INBOX,    /* submitted, not yet taken by the worker */
+  UGC_AT_WORKER,   /* the worker's */
+  UGC_AT_OUTBOX    /* finished, waiting to be collected */
+} ugc_req_where;
+
+/* What the worker is doing with it: the worker's alone. */
 typedef enum ugc_req_state {
-  UGC_RS_QUEUED,  /* a transfer waiting for a free slot */
-  UGC_RS_RUNNING, /* in the multi handle */
-  UGC_RS_BACKOFF, /* a post waiting to retry */
-  UGC_RS_DONE
+  UGC_RS_QUEUED = 0, /* waiting for a transfer slot (or not yet started) */
+  UGC_RS_RUNNING,    /* in the multi handle */
+  UGC_RS_BACKOFF     /* waiting to retry at wake_ms */
 } ugc_req_state;
 
 struct ugc_req {
-  ugc_session *s;            /* NULL once the session is gone */
-  ugc_req *prev, *next;      /* the session's live list */
+  const ugc_req_ops *ops;
+  ugc_session *s;         /* NULL once the session is gone */
   ugc_req_kind kind;
+  int slot;               /* takes one of the session's transfer slots */
+  ugc_req *next, *prev;   /* the queue or list it is in (inbox, live, outbox) */
+  /* under the session's lock */
+  ugc_req_where where;
+  int cancel;             /* the host asked for a stop */
+  int orphan;             /* the host freed it while the worker had it */
+  /* the host's alone */
+  int submitted, done;
+  ugc_req *hnext, *hprev; /* the list of the requests it holds */
+  /* the worker's alone */
   ugc_req_state state;
-  int handle_owned;          /* a Lua (or other) handle will free it */
-  int cancelled;
-  CURL *easy;
+  int stop;               /* the worker's copy of cancel, taken under the lock */
+  CURL *easy;             /* the worker's, from start to the end */
   double start_ms, wake_ms;
   char curl_err[CURL_ERROR_SIZE];
-  ugc_headers hdr;           /* the current response's headers */
-  /* post */
-  char *body;                /* owned copy, or borrowed when body_borrowed */
-  int body_borrowed;
-  size_t body_len, send_off;
-  int mutation;
-  ugc_buf resp;
-  ugc_result res;
-  /* transfer */
-  FILE *fp;
-  char *path;
-  char *url;
-  EVP_MD_CTX *md5;
-  int64_t offset, file_size;
-  int restarted;
-  int paused;                /* its read callback paused it: step(0) ran out of time */
-  int64_t chunks;            /* chunks read: a budgeted step feeds the ones behind first */
-  size_t err_len;
-  int file_errno;            /* a read or write of the local file failed */
-  ugc_xfer_result xres;
+  ugc_headers hdr;        /* the current response's headers */
+  int64_t progress_done;  /* written by the worker, read by the host: atomics */
+  int64_t progress_total;
 };
 
-typedef struct ugc_sock {
-  curl_socket_t fd;
-  int what; /* UGC_SOCK_READ | UGC_SOCK_WRITE */
-} ugc_sock;
+/* Links q (a zeroed struct of its kind) to s as a new, host-owned request. */
+void ugc_req_init(ugc_req *q, ugc_session *s, const ugc_req_ops *ops, ugc_req_kind kind, int slot);
 
-struct ugc_session {
-  CURLM *multi;
-  ugc_sock *socks;            /* what libcurl waits on (its socket callback) */
-  int nsocks, capsocks;
-  struct curl_slist *headers; /* holds the Authorization header: never logged */
-  ugc_config cfg;
-  char *endpoint, *ca_file, *user_agent;
-  uint64_t rng;
-  ugc_req *live;
-  CURL *pool[UGC_EASY_POOL];
-  int npool;
-  int transfer_limit, transfers_running;
-  ugc_buf last;               /* the body ugc_session_post hands back */
-  double step_budget_ms;      /* of upload reading and hashing in one step(0); 0: none */
-  double step_deadline_ms;    /* during a step(0): uploads pause past it; else 0 */
-  int paused;                 /* uploads paused in a budgeted step, resumed at the next */
-  int step_fed;               /* chunks read in this budgeted step */
-  int contended;              /* uploads wanted a chunk and were paused in the last step */
-  int64_t min_chunks;         /* then: the fewest chunks any of them has read */
-};
-
-double ugc_now_ms(void);
-CURL *ugc_easy_take(ugc_session *s);
-void ugc_easy_give(ugc_session *s, CURL *e);
-void ugc_req_link(ugc_session *s, ugc_req *q);
+/* Worker side. */
+/* An easy handle from the session's pool for this kind of request, and
+ * whether it is fresh (never configured for one) or was used by a request
+ * of the same ops, and kept its options. NULL when out of memory. */
+CURL *ugc_easy_take(ugc_session *s, const ugc_req_ops *ops, int *fresh);
 /* Only http and https, also for redirects (a presigned URL is the server's
  * word: file:// or any other scheme must never be followed); 0 on success. */
 int ugc_easy_web_only(CURL *e);
-/* Puts a request's easy handle into the multi handle; 0 on success. */
-int ugc_req_run(ugc_req *q);
-/* Called by the step loop when a transfer's attempt ends. */
-void ugc_transfer_finished(ugc_req *q, CURLcode rc);
-void ugc_transfer_release(ugc_req *q);
+/* The session's configuration, its header list (holds the API key: never
+ * logged) and a random number in [0, 1) for jitter. */
+const ugc_config *ugc_session_config(const ugc_session *s);
+struct curl_slist *ugc_session_headers(const ugc_session *s);
+double ugc_session_random(ugc_session *s);
+/* The host's buffer that a blocking post's body moves to. */
+ugc_buf *ugc_session_last(ugc_session *s);
+
+/* Progress, for transfers: the worker stores, the host loads. */
+void ugc_req_set_progress(ugc_req *q, int64_t done, int64_t total);
+void ugc_req_get_progress(const ugc_req *q, int64_t *done, int64_t *total);
 
 UGC_END_HIDDEN
 

@@ -1,18 +1,65 @@
 #define _POSIX_C_SOURCE 200809L
-/* curl_multi_socket_all is marked deprecated (for curl_multi_socket_action)
- * but stays in libcurl's ABI; see ugc_perform. */
-#define CURL_DISABLE_DEPRECATION 1
+/* The engine: a session's worker thread and the queues between it and the
+ * host. See ugc_session.h for who owns what, ugc_req.h for the kinds. */
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/eventfd.h>
+#endif
 
 #include "ugc_req.h"
+
+#define UGC_EASY_POOL 16
+/* The worker's longest sleep with nothing to do: a bound, not a heartbeat
+ * anyone relies on (every submit, cancel and close wakes it at once). */
+#define UGC_WORKER_IDLE_MS 1000
+
+typedef struct ugc_pooled {
+  CURL *easy;
+  const ugc_req_ops *ops; /* the kind it was last configured for */
+} ugc_pooled;
+
+struct ugc_session {
+  /* set by ugc_session_new, read-only afterwards (both threads read) */
+  ugc_config cfg;
+  char *endpoint, *ca_file, *user_agent;
+  struct curl_slist *headers; /* holds the Authorization header: never logged */
+  pid_t pid;                  /* the process that made it (and its worker) */
+  int wake_rd, wake_wr;       /* the host's descriptor; wr == rd for an eventfd */
+
+  /* the worker's alone */
+  CURLM *multi;
+  ugc_req *live;              /* taken from the inbox, not yet finished */
+  ugc_pooled pool[UGC_EASY_POOL];
+  int npool;
+  int transfers_running;
+  uint64_t rng;
+
+  /* shared: under lock */
+  pthread_mutex_t lock;
+  ugc_req *inbox, *inbox_tail;
+  ugc_req *outbox, *outbox_tail;
+  int cancels;                /* requests whose cancel flag the worker has not seen */
+  int cancel_all;
+  int stopping;
+
+  /* the host's alone */
+  pthread_t thread;
+  int live_count;             /* submitted, not collected */
+  ugc_req *held;              /* every request the host made and has not freed */
+  ugc_buf last;               /* the body ugc_session_post hands back */
+  ugc_session *gnext, *gprev; /* every session of the process (for exit) */
+};
 
 /* ==== small helpers ==================================================== */
 
@@ -22,7 +69,7 @@ double ugc_now_ms(void) {
   return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-static double ugc_random(ugc_session *s) { /* xorshift64*: jitter, not crypto */
+double ugc_session_random(ugc_session *s) { /* xorshift64*: jitter, not crypto */
   s->rng ^= s->rng >> 12;
   s->rng ^= s->rng << 25;
   s->rng ^= s->rng >> 27;
@@ -42,6 +89,663 @@ static char *ugc_strdup(const char *p) {
 const char *ugc_curl_version(void) {
   const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
   return v && v->version ? v->version : "unknown";
+}
+
+const ugc_config *ugc_session_config(const ugc_session *s) { return &s->cfg; }
+struct curl_slist *ugc_session_headers(const ugc_session *s) { return s->headers; }
+int ugc_session_fd(const ugc_session *s) { return s->wake_rd; }
+int ugc_session_live(const ugc_session *s) { return s->live_count; }
+int ugc_session_forked(const ugc_session *s) { return s->pid != getpid(); }
+
+void ugc_req_set_progress(ugc_req *q, int64_t done, int64_t total) {
+  __atomic_store_n(&q->progress_done, done, __ATOMIC_RELAXED);
+  __atomic_store_n(&q->progress_total, total, __ATOMIC_RELAXED);
+}
+
+void ugc_req_get_progress(const ugc_req *q, int64_t *done, int64_t *total) {
+  *done = __atomic_load_n(&q->progress_done, __ATOMIC_RELAXED);
+  *total = __atomic_load_n(&q->progress_total, __ATOMIC_RELAXED);
+}
+
+/* ==== the wake descriptor ============================================== */
+
+static int ugc_wake_open(ugc_session *s) {
+#ifdef __linux__
+  s->wake_rd = s->wake_wr = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  return s->wake_rd >= 0 ? 0 : -1;
+#else
+  int fds[2], i;
+  if (pipe(fds) != 0) return -1;
+  for (i = 0; i < 2; i++) {
+    fcntl(fds[i], F_SETFL, fcntl(fds[i], F_GETFL) | O_NONBLOCK);
+    fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+  }
+  s->wake_rd = fds[0];
+  s->wake_wr = fds[1];
+  return 0;
+#endif
+}
+
+static void ugc_wake_close(ugc_session *s) {
+  if (s->wake_rd >= 0) close(s->wake_rd);
+  if (s->wake_wr >= 0 && s->wake_wr != s->wake_rd) close(s->wake_wr);
+  s->wake_rd = s->wake_wr = -1;
+}
+
+/* The worker: "something to collect". A full pipe or counter already says it. */
+static void ugc_wake_host(ugc_session *s) {
+  uint64_t one = 1;
+  ssize_t n;
+  do n = write(s->wake_wr, &one, s->wake_wr == s->wake_rd ? sizeof one : 1);
+  while (n < 0 && errno == EINTR);
+}
+
+/* The host, before it collects: the descriptor goes quiet until the worker
+ * finishes something more (written after the outbox, read before it: no
+ * finish is ever missed, at worst one wake-up finds nothing). */
+static void ugc_wake_clear(ugc_session *s) {
+  char buf[64];
+  while (read(s->wake_rd, buf, s->wake_rd == s->wake_wr ? 8 : sizeof buf) > 0) {
+  }
+}
+
+/* Waits for the descriptor; timeout -1: without limit. */
+static void ugc_wake_wait(ugc_session *s, long timeout_ms) {
+  struct pollfd p;
+  p.fd = s->wake_rd;
+  p.events = POLLIN;
+  p.revents = 0;
+  if (timeout_ms > INT32_MAX) timeout_ms = INT32_MAX;
+  while (poll(&p, 1, (int)timeout_ms) < 0 && errno == EINTR) {
+  }
+}
+
+/* ==== easy handles ===================================================== */
+
+int ugc_easy_web_only(CURL *e) {
+#if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85.0: the _STR forms */
+  if (curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+      curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK)
+    return -1;
+#else
+  long web = CURLPROTO_HTTP | CURLPROTO_HTTPS;
+  if (curl_easy_setopt(e, CURLOPT_PROTOCOLS, web) != CURLE_OK ||
+      curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS, web) != CURLE_OK)
+    return -1;
+#endif
+  return 0;
+}
+
+/* Pooled per kind: a post's handle keeps its options from call to call (only
+ * the request's own pointers change), creating and configuring one per call
+ * would cost more than the call. */
+CURL *ugc_easy_take(ugc_session *s, const ugc_req_ops *ops, int *fresh) {
+  int i;
+  CURL *e;
+  for (i = s->npool - 1; i >= 0; i--) {
+    if (s->pool[i].ops == ops) {
+      e = s->pool[i].easy;
+      s->pool[i] = s->pool[--s->npool];
+      *fresh = 0;
+      return e;
+    }
+  }
+  *fresh = 1;
+  if (s->npool > 0) {
+    e = s->pool[--s->npool].easy;
+    curl_easy_reset(e);
+    return e;
+  }
+  return curl_easy_init();
+}
+
+static void ugc_easy_give(ugc_session *s, CURL *e, const ugc_req_ops *ops) {
+  if (!e) return;
+  curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)NULL);
+  if (s->npool == UGC_EASY_POOL) { /* make room: the oldest goes */
+    curl_easy_cleanup(s->pool[0].easy);
+    memmove(s->pool, s->pool + 1, (UGC_EASY_POOL - 1) * sizeof s->pool[0]);
+    s->npool--;
+  }
+  s->pool[s->npool].easy = e;
+  s->pool[s->npool].ops = ops;
+  s->npool++;
+}
+
+/* ==== lists ============================================================ */
+
+static void ugc_list_push(ugc_req **head, ugc_req *q) { /* doubly linked, at the head */
+  q->prev = NULL;
+  q->next = *head;
+  if (*head) (*head)->prev = q;
+  *head = q;
+}
+
+static void ugc_list_remove(ugc_req **head, ugc_req *q) {
+  if (q->prev) q->prev->next = q->next;
+  else *head = q->next;
+  if (q->next) q->next->prev = q->prev;
+  q->prev = q->next = NULL;
+}
+
+static void ugc_queue_append(ugc_req **head, ugc_req **tail, ugc_req *q) { /* FIFO */
+  q->next = NULL;
+  q->prev = *tail;
+  if (*tail) (*tail)->next = q;
+  else *head = q;
+  *tail = q;
+}
+
+static void ugc_queue_remove(ugc_req **head, ugc_req **tail, ugc_req *q) {
+  if (q->prev) q->prev->next = q->next;
+  else *head = q->next;
+  if (q->next) q->next->prev = q->prev;
+  else *tail = q->prev;
+  q->prev = q->next = NULL;
+}
+
+/* ==== the worker ======================================================= */
+
+static void ugc_free_req(ugc_req *q) {
+  q->ops->release(q);
+  free(q);
+}
+
+/* Out of the multi handle if in it: the attempt is over. */
+static void ugc_w_unrun(ugc_session *s, ugc_req *q) {
+  if (q->state != UGC_RS_RUNNING) return;
+  curl_multi_remove_handle(s->multi, q->easy);
+  if (q->slot) s->transfers_running--;
+  q->state = UGC_RS_QUEUED;
+}
+
+/* A request is finished: off the live list, its handle back in the pool
+ * (the worker's last touch of its libcurl side), onto the done list. */
+static void ugc_w_finish(ugc_session *s, ugc_req *q, ugc_req **done) {
+  ugc_w_unrun(s, q);
+  ugc_list_remove(&s->live, q);
+  ugc_easy_give(s, q->easy, q->ops);
+  q->easy = NULL;
+  q->next = *done;
+  *done = q;
+}
+
+/* Finished requests go to the outbox, under the lock; one the host freed
+ * meanwhile is freed here instead. */
+static void ugc_w_publish(ugc_session *s, ugc_req *done) {
+  int news = 0;
+  if (!done) return;
+  pthread_mutex_lock(&s->lock);
+  while (done) {
+    ugc_req *q = done;
+    done = q->next;
+    if (q->orphan) {
+      ugc_free_req(q);
+      continue;
+    }
+    q->where = UGC_AT_OUTBOX;
+    ugc_queue_append(&s->outbox, &s->outbox_tail, q);
+    news = 1;
+  }
+  pthread_mutex_unlock(&s->lock);
+  if (news) ugc_wake_host(s);
+}
+
+static void ugc_w_cancel(ugc_session *s, ugc_req *q, ugc_req **done) {
+  ugc_w_unrun(s, q); /* out of the multi handle before its files close */
+  q->ops->cancelled(q);
+  ugc_w_finish(s, q, done);
+}
+
+static void ugc_w_run(ugc_session *s, ugc_req *q, ugc_req **done) {
+  q->ops->attempt(q);
+  if (curl_multi_add_handle(s->multi, q->easy) != CURLM_OK) {
+    q->ops->finished(q, CURLE_FAILED_INIT); /* an internal error, never retried */
+    ugc_w_finish(s, q, done);
+    return;
+  }
+  q->state = UGC_RS_RUNNING;
+  if (q->slot) s->transfers_running++;
+}
+
+/* A request taken from the inbox: started, then run, queued or finished. */
+static void ugc_w_admit(ugc_session *s, ugc_req *q, ugc_req **done) {
+  ugc_list_push(&s->live, q);
+  q->state = UGC_RS_QUEUED;
+  q->start_ms = ugc_now_ms();
+  if (q->stop) {
+    q->ops->cancelled(q);
+    ugc_w_finish(s, q, done);
+  } else if (q->ops->start(q) != 0) {
+    ugc_w_finish(s, q, done);
+  } else if (!q->slot) {
+    ugc_w_run(s, q, done);
+  }
+}
+
+/* Retries that are due, then queued transfers, oldest first, while there
+ * are slots. */
+static void ugc_w_schedule(ugc_session *s, ugc_req **done) {
+  double now = ugc_now_ms();
+  ugc_req *q, *next;
+  for (q = s->live; q; q = next) {
+    next = q->next;
+    if (q->state == UGC_RS_BACKOFF && now >= q->wake_ms) ugc_w_run(s, q, done);
+  }
+  for (q = s->live; q && q->next; q = q->next) { /* the tail: the oldest */
+  }
+  for (; q && s->transfers_running < s->cfg.transfer_limit; q = next) {
+    next = q->prev;
+    if (q->state == UGC_RS_QUEUED && q->slot) ugc_w_run(s, q, done);
+  }
+}
+
+static void ugc_w_collect(ugc_session *s, ugc_req **done) {
+  CURLMsg *msg;
+  int left;
+  while ((msg = curl_multi_info_read(s->multi, &left))) {
+    ugc_req *q = NULL;
+    CURLcode rc;
+    if (msg->msg != CURLMSG_DONE) continue;
+    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&q);
+    if (!q) continue;
+    rc = msg->data.result;
+    ugc_w_unrun(s, q); /* msg is invalid after this */
+    if (q->ops->finished(q, rc) == UGC_NEXT_RETRY) q->state = UGC_RS_BACKOFF;
+    else ugc_w_finish(s, q, done);
+  }
+}
+
+/* How long the worker may sleep: libcurl's timeout, or the next retry. */
+static long ugc_w_timeout(ugc_session *s) {
+  long ms = -1;
+  double now = ugc_now_ms();
+  ugc_req *q;
+  curl_multi_timeout(s->multi, &ms);
+  if (ms < 0 || ms > UGC_WORKER_IDLE_MS) ms = UGC_WORKER_IDLE_MS;
+  for (q = s->live; q; q = q->next) {
+    if (q->state == UGC_RS_BACKOFF) {
+      double d = q->wake_ms - now;
+      long w = d <= 0 ? 0 : (long)d + 1;
+      if (w < ms) ms = w;
+    }
+  }
+  return ms;
+}
+
+static void *ugc_worker(void *arg) {
+  ugc_session *s = arg;
+  pthread_mutex_lock(&s->lock);
+  for (;;) {
+    ugc_req *in = s->inbox, *q, *next, *done = NULL;
+    int stopping = s->stopping, all = s->cancel_all || s->stopping, running;
+    /* what crosses threads is read here, under the lock */
+    s->inbox = s->inbox_tail = NULL;
+    for (q = in; q; q = q->next) {
+      q->where = UGC_AT_WORKER;
+      q->stop = q->cancel || all;
+    }
+    if (s->cancels || all) {
+      for (q = s->live; q; q = q->next) q->stop = q->cancel || all;
+      s->cancels = 0;
+      s->cancel_all = 0;
+    }
+    pthread_mutex_unlock(&s->lock);
+
+    for (q = s->live; q; q = next) {
+      next = q->next;
+      if (q->stop) ugc_w_cancel(s, q, &done);
+    }
+    for (q = in; q; q = next) {
+      next = q->next;
+      ugc_w_admit(s, q, &done);
+    }
+    ugc_w_schedule(s, &done);
+    curl_multi_perform(s->multi, &running);
+    ugc_w_collect(s, &done);
+    ugc_w_schedule(s, &done); /* the slots finished transfers freed */
+    ugc_w_publish(s, done);
+    if (stopping && !s->live) break;
+    curl_multi_poll(s->multi, NULL, 0, (int)ugc_w_timeout(s), NULL);
+    pthread_mutex_lock(&s->lock);
+  }
+  /* everything that touched libcurl ends on this thread */
+  while (s->npool > 0) curl_easy_cleanup(s->pool[--s->npool].easy);
+  return NULL;
+}
+
+/* ==== sessions ========================================================= */
+
+void ugc_config_defaults(ugc_config *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+  cfg->connect_timeout_ms = UGC_DEFAULT_CONNECT_TIMEOUT_MS;
+  cfg->timeout_ms = UGC_DEFAULT_TIMEOUT_MS;
+  cfg->max_retries = UGC_DEFAULT_MAX_RETRIES;
+  cfg->max_body = UGC_DEFAULT_MAX_BODY;
+  cfg->transfer_limit = UGC_DEFAULT_TRANSFER_LIMIT;
+  cfg->retry_base_s = UGC_RETRY_BASE_S;
+  cfg->retry_cap_s = UGC_RETRY_CAP_S;
+  cfg->retry_after_max_s = UGC_RETRY_AFTER_MAX_S;
+}
+
+/* Every session of the process, so that exit() stops their workers before
+ * the libraries they use (OpenSSL registers its own exit handler) go away. */
+static pthread_mutex_t ugc_all_lock = PTHREAD_MUTEX_INITIALIZER;
+extern void *__dso_handle; /* this shared object's, from the C runtime */
+int __cxa_atexit(void (*fn)(void *), void *arg, void *dso);
+static ugc_session *ugc_all;
+static void ugc_stop_worker(ugc_session *s);
+
+static void ugc_at_exit(void *unused) {
+  ugc_session *s;
+  (void)unused;
+  pthread_mutex_lock(&ugc_all_lock);
+  for (s = ugc_all; s; s = s->gnext)
+    if (!ugc_session_forked(s)) ugc_stop_worker(s);
+  pthread_mutex_unlock(&ugc_all_lock);
+}
+
+static int ugc_global_ready(void) {
+  static int done = 0;
+  static pthread_mutex_t once = PTHREAD_MUTEX_INITIALIZER;
+  pthread_mutex_lock(&once);
+  if (!done) {
+    done = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 1 : -1;
+    /* after curl (and OpenSSL) set theirs up, so this one runs first; tied
+     * to this library (__dso_handle), so that it also runs, and is gone,
+     * when a host unloads it (Lua's lua_close does) */
+    if (done == 1) __cxa_atexit(ugc_at_exit, NULL, &__dso_handle);
+  }
+  pthread_mutex_unlock(&once);
+  return done == 1;
+}
+
+static struct curl_slist *ugc_build_headers(const char *api_key) {
+  struct curl_slist *h = NULL, *t;
+  static const char *fixed[] = {"Content-Type: application/json", "Accept: application/json",
+                                "Expect:", NULL};
+  const char **f;
+  char *auth;
+  size_t n = strlen(api_key) + sizeof "Authorization: ";
+  for (f = fixed; *f; f++) {
+    if (!(t = curl_slist_append(h, *f))) goto fail;
+    h = t;
+  }
+  if (!(auth = malloc(n))) goto fail;
+  snprintf(auth, n, "Authorization: %s", api_key);
+  t = curl_slist_append(h, auth);
+  memset(auth, 0, n);
+  free(auth);
+  if (!t) goto fail;
+  return t;
+fail:
+  curl_slist_free_all(h);
+  return NULL;
+}
+
+/* The worker never takes the process's signals: they stay the host's. */
+static int ugc_start_worker(ugc_session *s) {
+  sigset_t all, old;
+  int rc;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  rc = pthread_create(&s->thread, NULL, ugc_worker, s);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  return rc;
+}
+
+static void ugc_session_release(ugc_session *s) { /* the memory of a session whose worker is gone */
+  if (s->multi) curl_multi_cleanup(s->multi);
+  curl_slist_free_all(s->headers);
+  ugc_buf_free(&s->last);
+  ugc_wake_close(s);
+  free(s->endpoint);
+  free(s->ca_file);
+  free(s->user_agent);
+  pthread_mutex_destroy(&s->lock);
+  free(s);
+}
+
+ugc_session *ugc_session_new(const ugc_config *cfg, char *err, size_t errlen) {
+  ugc_session *s;
+  if (!cfg->endpoint || !cfg->api_key || !cfg->user_agent) {
+    snprintf(err, errlen, "endpoint, api_key and user_agent are required");
+    return NULL;
+  }
+  if (!ugc_global_ready()) {
+    snprintf(err, errlen, "libcurl failed to initialise");
+    return NULL;
+  }
+  s = calloc(1, sizeof *s);
+  if (!s) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  s->cfg = *cfg;
+  if (s->cfg.transfer_limit < 1) s->cfg.transfer_limit = 1;
+  s->wake_rd = s->wake_wr = -1;
+  s->pid = getpid();
+  pthread_mutex_init(&s->lock, NULL);
+  ugc_buf_init(&s->last, 0);
+  s->rng = (uint64_t)time(NULL) ^ ((uint64_t)(uintptr_t)s << 16) ^ (uint64_t)getpid();
+  if (!s->rng) s->rng = 0x9e3779b97f4a7c15ULL;
+  s->endpoint = ugc_strdup(cfg->endpoint);
+  s->ca_file = ugc_strdup(cfg->ca_file);
+  s->user_agent = ugc_strdup(cfg->user_agent);
+  s->cfg.endpoint = s->endpoint;
+  s->cfg.ca_file = s->ca_file;
+  s->cfg.user_agent = s->user_agent;
+  s->cfg.api_key = NULL; /* kept only inside the header list */
+  s->headers = cfg->api_key[0] ? ugc_build_headers(cfg->api_key) : NULL;
+  s->multi = curl_multi_init();
+  if (!s->endpoint || !s->user_agent || (cfg->ca_file && !s->ca_file) ||
+      (cfg->api_key[0] && !s->headers) || !s->multi) {
+    snprintf(err, errlen, "out of memory");
+    ugc_session_release(s);
+    return NULL;
+  }
+  /* many tasks at once must not mean many connections: past the transfers'
+   * slots and a few for API calls, libcurl queues and reuses */
+  curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)(s->cfg.transfer_limit + 4));
+  if (ugc_wake_open(s) != 0) {
+    snprintf(err, errlen, "cannot make the wake-up descriptor: %s", strerror(errno));
+    ugc_session_release(s);
+    return NULL;
+  }
+  if (ugc_start_worker(s) != 0) {
+    snprintf(err, errlen, "cannot start the worker thread");
+    ugc_session_release(s);
+    return NULL;
+  }
+  pthread_mutex_lock(&ugc_all_lock);
+  s->gnext = ugc_all;
+  if (ugc_all) ugc_all->gprev = s;
+  ugc_all = s;
+  pthread_mutex_unlock(&ugc_all_lock);
+  return s;
+}
+
+/* Asks the worker to cancel everything and end, and joins it (once). */
+static void ugc_stop_worker(ugc_session *s) {
+  int join;
+  pthread_mutex_lock(&s->lock);
+  join = !s->stopping;
+  s->stopping = 1;
+  pthread_mutex_unlock(&s->lock);
+  if (!join) return;
+  curl_multi_wakeup(s->multi);
+  pthread_join(s->thread, NULL);
+}
+
+static void ugc_collect(ugc_session *s);
+
+void ugc_session_free(ugc_session *s) {
+  ugc_req *q;
+  if (!s) return;
+  pthread_mutex_lock(&ugc_all_lock);
+  if (s->gprev) s->gprev->gnext = s->gnext;
+  else ugc_all = s->gnext;
+  if (s->gnext) s->gnext->gprev = s->gprev;
+  pthread_mutex_unlock(&ugc_all_lock);
+  if (ugc_session_forked(s)) return; /* no worker here: abandoned, see the header */
+  ugc_stop_worker(s);
+  ugc_collect(s); /* every request is done now (cancelled at worst) */
+  for (q = s->held; q; q = q->hnext) q->s = NULL;
+  ugc_session_release(s);
+}
+
+void ugc_session_cancel_all(ugc_session *s) {
+  pthread_mutex_lock(&s->lock);
+  s->cancel_all = 1;
+  pthread_mutex_unlock(&s->lock);
+  curl_multi_wakeup(s->multi);
+}
+
+/* ==== the host's side ================================================== */
+
+void ugc_req_init(ugc_req *q, ugc_session *s, const ugc_req_ops *ops, ugc_req_kind kind, int slot) {
+  q->ops = ops;
+  q->s = s;
+  q->kind = kind;
+  q->slot = slot;
+  q->where = UGC_AT_HOST;
+  q->progress_total = -1;
+  ugc_headers_reset(&q->hdr);
+  q->hprev = NULL;
+  q->hnext = s->held;
+  if (s->held) s->held->hprev = q;
+  s->held = q;
+}
+
+static void ugc_unhold(ugc_req *q) {
+  if (!q->s) return;
+  if (q->hprev) q->hprev->hnext = q->hnext;
+  else q->s->held = q->hnext;
+  if (q->hnext) q->hnext->hprev = q->hprev;
+  q->hprev = q->hnext = NULL;
+}
+
+void ugc_req_submit(ugc_req *q) {
+  ugc_session *s = q->s;
+  if (!s || q->submitted) return;
+  q->submitted = 1;
+  pthread_mutex_lock(&s->lock);
+  q->where = UGC_AT_INBOX;
+  ugc_queue_append(&s->inbox, &s->inbox_tail, q);
+  pthread_mutex_unlock(&s->lock);
+  s->live_count++;
+  curl_multi_wakeup(s->multi);
+}
+
+/* Takes the outbox: its requests are the host's again. */
+static void ugc_collect(ugc_session *s) {
+  ugc_req *q, *next;
+  ugc_wake_clear(s);
+  pthread_mutex_lock(&s->lock);
+  q = s->outbox;
+  s->outbox = s->outbox_tail = NULL;
+  for (next = q; next; next = next->next) next->where = UGC_AT_HOST;
+  pthread_mutex_unlock(&s->lock);
+  for (; q; q = next) {
+    next = q->next;
+    q->next = q->prev = NULL;
+    q->done = 1;
+    s->live_count--;
+  }
+}
+
+int ugc_session_step(ugc_session *s, long timeout_ms) {
+  int before = s->live_count;
+  ugc_collect(s);
+  /* nothing yet: wait for the worker, or just for the time (a host's sleep) */
+  if (s->live_count == before && timeout_ms != 0 && (timeout_ms > 0 || before > 0)) {
+    ugc_wake_wait(s, timeout_ms);
+    ugc_collect(s);
+  }
+  return s->live_count;
+}
+
+int ugc_req_wait(ugc_req *q, long timeout_ms) {
+  double deadline = timeout_ms < 0 ? 0 : ugc_now_ms() + (double)timeout_ms;
+  while (!q->done) {
+    long left = -1;
+    if (!q->s || !q->submitted) return -1; /* nothing would ever finish it */
+    if (timeout_ms >= 0) {
+      double d = deadline - ugc_now_ms();
+      if (d <= 0) return -1;
+      left = (long)d + 1;
+    }
+    ugc_session_step(q->s, left);
+  }
+  return 0;
+}
+
+long ugc_session_timeout_ms(ugc_session *s) {
+  long ms;
+  pthread_mutex_lock(&s->lock);
+  ms = s->outbox ? 0 : -1;
+  pthread_mutex_unlock(&s->lock);
+  return ms;
+}
+
+int ugc_req_done(const ugc_req *q) { return q->done; }
+ugc_req_kind ugc_req_kind_of(const ugc_req *q) { return q->kind; }
+ugc_buf *ugc_session_last(ugc_session *s) { return &s->last; }
+
+/* Takes q out of the inbox or the outbox if it is there (1), or asks the
+ * worker to stop it (0). Under the lock. */
+static int ugc_take_back(ugc_session *s, ugc_req *q) {
+  if (q->where == UGC_AT_INBOX) {
+    ugc_queue_remove(&s->inbox, &s->inbox_tail, q);
+  } else if (q->where == UGC_AT_OUTBOX) {
+    ugc_queue_remove(&s->outbox, &s->outbox_tail, q);
+  } else {
+    if (!q->cancel) {
+      q->cancel = 1;
+      s->cancels++;
+    }
+    return 0;
+  }
+  q->where = UGC_AT_HOST;
+  return 1;
+}
+
+void ugc_req_cancel(ugc_req *q) {
+  ugc_session *s = q->s;
+  int taken, never_ran;
+  if (!s || q->done || !q->submitted) return;
+  pthread_mutex_lock(&s->lock);
+  never_ran = q->where == UGC_AT_INBOX;
+  taken = ugc_take_back(s, q);
+  pthread_mutex_unlock(&s->lock);
+  if (taken) { /* the worker never saw it, or is done with it */
+    q->done = 1;
+    s->live_count--;
+    if (never_ran) q->ops->cancelled(q);
+    return;
+  }
+  curl_multi_wakeup(s->multi);
+  ugc_req_wait(q, -1); /* the worker answers within one pass of its loop */
+}
+
+void ugc_req_free(ugc_req *q) {
+  ugc_session *s;
+  if (!q) return;
+  s = q->s;
+  ugc_unhold(q);
+  if (s && q->submitted && !q->done) {
+    int taken;
+    pthread_mutex_lock(&s->lock);
+    taken = ugc_take_back(s, q);
+    if (!taken) q->orphan = 1; /* the worker frees it when it lets go */
+    pthread_mutex_unlock(&s->lock);
+    s->live_count--;
+    if (!taken) {
+      curl_multi_wakeup(s->multi);
+      return;
+    }
+  }
+  ugc_free_req(q);
 }
 
 /* ==== retry policy ===================================================== */
@@ -70,628 +774,4 @@ double ugc_backoff_s(const ugc_config *cfg, int attempt, double retry_after_s, d
   if (d > cfg->retry_cap_s) d = cfg->retry_cap_s;
   /* "equal jitter": half fixed, half random, so clients spread out */
   return d / 2 + d / 2 * unit_random;
-}
-
-/* ==== post callbacks: they fill C buffers only ========================= */
-
-static size_t ugc_on_body(char *p, size_t size, size_t n, void *ud) {
-  ugc_req *q = ud;
-  if (ugc_buf_append(&q->resp, p, size * n) != 0) return 0; /* aborts the transfer */
-  return size * n;
-}
-
-static size_t ugc_on_header(char *p, size_t size, size_t n, void *ud) {
-  ugc_req *q = ud;
-  ugc_headers_line(&q->hdr, p, size * n, (long)time(NULL));
-  return size * n;
-}
-
-static size_t ugc_on_read(char *p, size_t size, size_t n, void *ud) {
-  ugc_req *q = ud;
-  size_t want = size * n, left = q->body_len - q->send_off;
-  if (want > left) want = left;
-  memcpy(p, q->body + q->send_off, want);
-  q->send_off += want;
-  return want;
-}
-
-/* libcurl silently re-sends a request whose reused connection died before any
- * response byte arrived. For a mutation whose body already went out that
- * would run it twice, so rewinding is refused once a byte has been read. A
- * query may go again: it is counted as the attempt it is. */
-static int ugc_on_seek(void *ud, curl_off_t offset, int origin) {
-  ugc_req *q = ud;
-  if (origin != SEEK_SET || offset != 0) return CURL_SEEKFUNC_FAIL;
-  if (q->send_off != 0) {
-    if (q->mutation) return CURL_SEEKFUNC_FAIL;
-    q->res.attempts++;
-    q->send_off = 0;
-  }
-  return CURL_SEEKFUNC_OK;
-}
-
-/* ==== session ========================================================== */
-
-void ugc_config_defaults(ugc_config *cfg) {
-  memset(cfg, 0, sizeof *cfg);
-  cfg->connect_timeout_ms = UGC_DEFAULT_CONNECT_TIMEOUT_MS;
-  cfg->timeout_ms = UGC_DEFAULT_TIMEOUT_MS;
-  cfg->max_retries = UGC_DEFAULT_MAX_RETRIES;
-  cfg->max_body = UGC_DEFAULT_MAX_BODY;
-  cfg->retry_base_s = UGC_RETRY_BASE_S;
-  cfg->retry_cap_s = UGC_RETRY_CAP_S;
-  cfg->retry_after_max_s = UGC_RETRY_AFTER_MAX_S;
-}
-
-static int ugc_global_ready(void) {
-  static int done = 0;
-  if (!done) done = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK ? 1 : -1;
-  return done == 1;
-}
-
-static struct curl_slist *ugc_build_headers(const char *api_key) {
-  struct curl_slist *h = NULL, *t;
-  static const char *fixed[] = {"Content-Type: application/json", "Accept: application/json",
-                                "Expect:", NULL};
-  const char **f;
-  char *auth;
-  size_t n = strlen(api_key) + sizeof "Authorization: ";
-  for (f = fixed; *f; f++) {
-    if (!(t = curl_slist_append(h, *f))) goto fail;
-    h = t;
-  }
-  if (!(auth = malloc(n))) goto fail;
-  snprintf(auth, n, "Authorization: %s", api_key);
-  t = curl_slist_append(h, auth);
-  memset(auth, 0, n);
-  free(auth);
-  if (!t) goto fail;
-  return t;
-fail:
-  curl_slist_free_all(h);
-  return NULL;
-}
-
-/* libcurl says which sockets it waits on, and for what: the set a host's
- * event loop watches (no fd_set, so no limit at descriptor 1024). */
-static int ugc_on_socket(CURL *e, curl_socket_t fd, int what, void *ud, void *sockp) {
-  ugc_session *s = ud;
-  int i, w = 0;
-  (void)e;
-  (void)sockp;
-  if (what == CURL_POLL_IN || what == CURL_POLL_INOUT) w |= UGC_SOCK_READ;
-  if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT) w |= UGC_SOCK_WRITE;
-  for (i = 0; i < s->nsocks && s->socks[i].fd != fd; i++) {
-  }
-  if (what == CURL_POLL_REMOVE) {
-    if (i < s->nsocks) s->socks[i] = s->socks[--s->nsocks];
-    return 0;
-  }
-  if (i == s->nsocks) {
-    if (s->nsocks == s->capsocks) {
-      int cap = s->capsocks ? s->capsocks * 2 : 8;
-      ugc_sock *n = realloc(s->socks, (size_t)cap * sizeof *n);
-      if (!n) return -1; /* libcurl fails the transfer: out of memory */
-      s->socks = n;
-      s->capsocks = cap;
-    }
-    s->socks[s->nsocks++].fd = fd;
-  }
-  s->socks[i].what = w;
-  return 0;
-}
-
-int ugc_session_socket_count(const ugc_session *s) { return s->nsocks; }
-
-int ugc_session_socket_at(const ugc_session *s, int i, int *fd, int *what) {
-  if (i < 0 || i >= s->nsocks) return -1;
-  *fd = (int)s->socks[i].fd;
-  *what = s->socks[i].what;
-  return 0;
-}
-
-void ugc_session_cancel_all(ugc_session *s) {
-  ugc_req *q;
-  for (q = s->live; q; q = q->next) ugc_req_cancel(q);
-}
-
-ugc_session *ugc_session_new(const ugc_config *cfg, char *err, size_t errlen) {
-  ugc_session *s;
-  if (!cfg->endpoint || !cfg->api_key || !cfg->user_agent) {
-    snprintf(err, errlen, "endpoint, api_key and user_agent are required");
-    return NULL;
-  }
-  if (!ugc_global_ready()) {
-    snprintf(err, errlen, "libcurl failed to initialise");
-    return NULL;
-  }
-  s = calloc(1, sizeof *s);
-  if (!s) {
-    snprintf(err, errlen, "out of memory");
-    return NULL;
-  }
-  s->cfg = *cfg;
-  ugc_buf_init(&s->last, 0);
-  s->rng = (uint64_t)time(NULL) ^ ((uint64_t)(uintptr_t)s << 16) ^ (uint64_t)getpid();
-  if (!s->rng) s->rng = 0x9e3779b97f4a7c15ULL;
-  s->endpoint = ugc_strdup(cfg->endpoint);
-  s->ca_file = ugc_strdup(cfg->ca_file);
-  s->user_agent = ugc_strdup(cfg->user_agent);
-  s->cfg.endpoint = s->endpoint;
-  s->cfg.ca_file = s->ca_file;
-  s->cfg.user_agent = s->user_agent;
-  s->cfg.api_key = NULL; /* kept only inside the header list */
-  s->headers = cfg->api_key[0] ? ugc_build_headers(cfg->api_key) : NULL;
-  s->multi = curl_multi_init();
-  if (s->multi) {
-    curl_multi_setopt(s->multi, CURLMOPT_SOCKETFUNCTION, ugc_on_socket);
-    curl_multi_setopt(s->multi, CURLMOPT_SOCKETDATA, s);
-  }
-  if (!s->endpoint || !s->user_agent || (cfg->ca_file && !s->ca_file) ||
-      (cfg->api_key[0] && !s->headers) || !s->multi) {
-    snprintf(err, errlen, "out of memory");
-    ugc_session_free(s);
-    return NULL;
-  }
-  ugc_session_set_transfer_limit(s, UGC_DEFAULT_TRANSFER_LIMIT);
-  return s;
-}
-
-void ugc_session_free(ugc_session *s) {
-  int i;
-  if (!s) return;
-  while (s->live) {
-    ugc_req *q = s->live;
-    if (q->handle_owned) {
-      ugc_req_cancel(q); /* releases its curl handle and file */
-      s->live = q->next;
-      q->prev = q->next = NULL;
-      q->s = NULL;       /* the handle frees it later */
-    } else {
-      ugc_req_free(q);
-    }
-  }
-  for (i = 0; i < s->npool; i++) curl_easy_cleanup(s->pool[i]);
-  if (s->multi) curl_multi_cleanup(s->multi);
-  free(s->socks);
-  curl_slist_free_all(s->headers);
-  ugc_buf_free(&s->last);
-  free(s->endpoint);
-  free(s->ca_file);
-  free(s->user_agent);
-  free(s);
-}
-
-/* Many tasks at once must not mean many connections: past the transfers'
- * slots and a few for API calls, libcurl queues requests and reuses the
- * connections it has. */
-void ugc_session_set_transfer_limit(ugc_session *s, int n) {
-  s->transfer_limit = n > 0 ? n : 1;
-  curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)(s->transfer_limit + 4));
-}
-
-void ugc_session_set_step_budget(ugc_session *s, double ms) { s->step_budget_ms = ms > 0 ? ms : 0; }
-
-int ugc_session_live(const ugc_session *s) {
-  int n = 0;
-  const ugc_req *q;
-  for (q = s->live; q; q = q->next)
-    if (q->state != UGC_RS_DONE) n++;
-  return n;
-}
-
-/* Easy handles are pooled: creating one per call costs more than the call. */
-CURL *ugc_easy_take(ugc_session *s) {
-  CURL *e = s->npool ? s->pool[--s->npool] : curl_easy_init();
-  if (e) curl_easy_reset(e);
-  return e;
-}
-
-void ugc_easy_give(ugc_session *s, CURL *e) {
-  if (!e) return;
-  if (s && s->npool < UGC_EASY_POOL) s->pool[s->npool++] = e;
-  else curl_easy_cleanup(e);
-}
-
-int ugc_easy_web_only(CURL *e) {
-#if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85.0: the _STR forms */
-  if (curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-      curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK)
-    return -1;
-#else
-  long web = CURLPROTO_HTTP | CURLPROTO_HTTPS;
-  if (curl_easy_setopt(e, CURLOPT_PROTOCOLS, web) != CURLE_OK ||
-      curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS, web) != CURLE_OK)
-    return -1;
-#endif
-  return 0;
-}
-
-void ugc_req_link(ugc_session *s, ugc_req *q) {
-  q->s = s;
-  q->next = s->live;
-  if (s->live) s->live->prev = q;
-  s->live = q;
-}
-
-static void ugc_req_unlink(ugc_req *q) {
-  if (!q->s) return;
-  if (q->prev) q->prev->next = q->next;
-  else q->s->live = q->next;
-  if (q->next) q->next->prev = q->prev;
-  q->prev = q->next = NULL;
-}
-
-int ugc_req_run(ugc_req *q) {
-  if (curl_multi_add_handle(q->s->multi, q->easy) != CURLM_OK) return -1;
-  q->state = UGC_RS_RUNNING;
-  if (q->kind != UGC_REQ_POST) q->s->transfers_running++;
-  return 0;
-}
-
-static void ugc_req_stop(ugc_req *q) { /* out of the multi handle, if in it */
-  if (q->paused) { /* unpaused while it still has its connection, so that
-                     * the pooled handle does not keep the pause */
-    q->paused = 0;
-    if (q->s && q->s->paused > 0) q->s->paused--;
-    curl_easy_pause(q->easy, CURLPAUSE_CONT);
-  }
-  if (q->state == UGC_RS_RUNNING && q->s) {
-    curl_multi_remove_handle(q->s->multi, q->easy);
-    if (q->kind != UGC_REQ_POST) q->s->transfers_running--;
-  }
-}
-
-/* Uploads that the last budgeted step paused go on in this step; the
- * fewest chunks among them sets how far ahead the others may be. */
-static void ugc_resume_paused(ugc_session *s) {
-  ugc_req *q;
-  s->min_chunks = -1;
-  for (q = s->live; q; q = q->next) {
-    if (q->paused) {
-      q->paused = 0;
-      curl_easy_pause(q->easy, CURLPAUSE_CONT);
-      if (s->min_chunks < 0 || q->chunks < s->min_chunks) s->min_chunks = q->chunks;
-    }
-  }
-  s->paused = 0;
-}
-
-/* ==== posts ============================================================ */
-
-static int ugc_post_setup(ugc_req *q) {
-  ugc_session *s = q->s;
-  CURL *c = q->easy;
-  int rc = 0;
-  rc |= curl_easy_setopt(c, CURLOPT_URL, s->endpoint);
-  rc |= curl_easy_setopt(c, CURLOPT_HTTPHEADER, s->headers);
-  rc |= curl_easy_setopt(c, CURLOPT_USERAGENT, s->user_agent);
-  rc |= curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-  rc |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-  rc |= curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-  rc |= curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
-  rc |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, s->cfg.connect_timeout_ms);
-  rc |= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, s->cfg.timeout_ms);
-  rc |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, q->curl_err);
-  rc |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, ugc_on_body);
-  rc |= curl_easy_setopt(c, CURLOPT_WRITEDATA, q);
-  rc |= curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, ugc_on_header);
-  rc |= curl_easy_setopt(c, CURLOPT_HEADERDATA, q);
-  rc |= curl_easy_setopt(c, CURLOPT_PRIVATE, (void *)q);
-  rc |= curl_easy_setopt(c, CURLOPT_POST, 1L);
-  rc |= curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->body_len);
-  /* the body through a read function, so that every time it goes out is seen */
-  rc |= curl_easy_setopt(c, CURLOPT_READFUNCTION, ugc_on_read);
-  rc |= curl_easy_setopt(c, CURLOPT_READDATA, q);
-  rc |= curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, ugc_on_seek);
-  rc |= curl_easy_setopt(c, CURLOPT_SEEKDATA, q);
-  rc |= ugc_easy_web_only(c);
-#if LIBCURL_VERSION_NUM >= 0x072f00
-  /* HTTP/2 over TLS when the server offers it, HTTP/1.1 otherwise; a build
-   * without nghttp2 refuses the option, which is fine. */
-  curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-#endif
-  if (s->ca_file) rc |= curl_easy_setopt(c, CURLOPT_CAINFO, s->ca_file);
-  return rc;
-}
-
-/* (Re)starts an attempt: fresh buffers, then into the multi handle. */
-static void ugc_post_attempt(ugc_req *q) {
-  ugc_buf_reset(&q->resp);
-  q->send_off = 0;
-  q->curl_err[0] = '\0';
-  ugc_headers_reset(&q->hdr);
-  q->res.retry_after_s = -1;
-  q->res.request_id[0] = '\0';
-  q->res.attempts++;
-  if (ugc_req_run(q) != 0) {
-    q->res.error = UGC_E_INTERNAL;
-    snprintf(q->res.message, sizeof q->res.message, "could not start the request");
-    q->state = UGC_RS_DONE;
-  }
-}
-
-static ugc_req *ugc_post_new(ugc_session *s, const char *body, size_t len, int mutation,
-                             int borrow) {
-  ugc_req *q = calloc(1, sizeof *q);
-  if (!q) return NULL;
-  q->kind = UGC_REQ_POST;
-  q->mutation = mutation;
-  q->body_len = len;
-  q->body_borrowed = borrow;
-  q->body = borrow ? (char *)body : malloc(len + 1);
-  ugc_buf_init(&q->resp, s->cfg.max_body);
-  q->easy = ugc_easy_take(s);
-  if (!q->body || !q->easy) {
-    if (!borrow) free(q->body);
-    ugc_easy_give(s, q->easy);
-    free(q);
-    return NULL;
-  }
-  if (!borrow) {
-    memcpy(q->body, body, len);
-    q->body[len] = '\0';
-  }
-  ugc_req_link(s, q);
-  q->start_ms = ugc_now_ms();
-  if (ugc_post_setup(q) != 0) {
-    q->res.error = UGC_E_INTERNAL;
-    snprintf(q->res.message, sizeof q->res.message, "libcurl rejected an option");
-    q->state = UGC_RS_DONE;
-    return q;
-  }
-  ugc_post_attempt(q);
-  return q;
-}
-
-ugc_req *ugc_post_start(ugc_session *s, const char *body, size_t len, int is_mutation) {
-  return ugc_post_new(s, body, len, is_mutation, 0);
-}
-
-static ugc_error ugc_classify(CURLcode rc, ugc_reach *reach, int *permanent) {
-  *reach = UGC_REACH_MAYBE;
-  *permanent = 0;
-  switch (rc) {
-    case CURLE_UNSUPPORTED_PROTOCOL:
-      *reach = UGC_REACH_NONE;
-      *permanent = 1;
-      return UGC_E_PROTOCOL;
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_COULDNT_CONNECT:
-      *reach = UGC_REACH_NONE;
-      return UGC_E_NETWORK;
-    case CURLE_SSL_CONNECT_ERROR:
-      *reach = UGC_REACH_NONE;
-      return UGC_E_TLS;
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER:
-    case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_CRL_BADFILE:
-    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-      *reach = UGC_REACH_NONE;
-      *permanent = 1; /* a wrong certificate stays wrong */
-      return UGC_E_TLS;
-    case CURLE_OPERATION_TIMEDOUT:
-      return UGC_E_TIMEOUT;
-    case CURLE_OUT_OF_MEMORY:
-      *permanent = 1;
-      return UGC_E_NOMEM;
-    default:
-      return UGC_E_NETWORK;
-  }
-}
-
-/* An attempt ended: record it, then retry after a backoff or finish. */
-static void ugc_post_finished(ugc_req *q, CURLcode rc) {
-  ugc_session *s = q->s;
-  ugc_result *r = &q->res;
-  int permanent = 0;
-  curl_off_t pretransfer = 0;
-  r->status = 0;
-  curl_easy_getinfo(q->easy, CURLINFO_RESPONSE_CODE, &r->status);
-  r->retry_after_s = q->hdr.retry_after_s;
-  memcpy(r->request_id, q->hdr.request_id, sizeof r->request_id);
-  r->reach = UGC_REACH_MAYBE;
-  r->message[0] = '\0';
-  if (rc == CURLE_OK) {
-    r->error = UGC_OK;
-  } else if (rc == CURLE_WRITE_ERROR && q->resp.overflow) {
-    r->error = UGC_E_TOO_LARGE;
-    permanent = 1;
-    snprintf(r->message, sizeof r->message, "response body is larger than the %zu-byte limit",
-             s->cfg.max_body);
-  } else {
-    r->error = ugc_classify(rc, &r->reach, &permanent);
-    /* nothing left the machine if the transfer never got past connecting */
-    curl_easy_getinfo(q->easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
-    if (pretransfer == 0 && rc != CURLE_SEND_FAIL_REWIND) r->reach = UGC_REACH_NONE;
-    if (rc == CURLE_SEND_FAIL_REWIND) {
-      snprintf(r->message, sizeof r->message,
-               "connection lost after the request was sent; not retried because the "
-               "operation may already have been applied");
-    } else {
-      snprintf(r->message, sizeof r->message, "%s",
-               q->curl_err[0] ? q->curl_err : curl_easy_strerror(rc));
-    }
-  }
-  if (!permanent && r->attempts <= s->cfg.max_retries &&
-      ugc_should_retry(q->mutation, r->error, r->reach, r->status) &&
-      r->retry_after_s <= s->cfg.retry_after_max_s) {
-    double wait = ugc_backoff_s(&s->cfg, r->attempts, r->retry_after_s, ugc_random(s));
-    q->state = UGC_RS_BACKOFF;
-    q->wake_ms = ugc_now_ms() + wait * 1000.0;
-    return;
-  }
-  q->state = UGC_RS_DONE;
-  r->body = q->resp.data ? q->resp.data : "";
-  r->body_len = q->resp.len;
-  r->elapsed_ms = ugc_now_ms() - q->start_ms;
-}
-
-/* ==== the step loop ==================================================== */
-
-static void ugc_collect(ugc_session *s) {
-  CURLMsg *msg;
-  int left;
-  while ((msg = curl_multi_info_read(s->multi, &left))) {
-    ugc_req *q = NULL;
-    if (msg->msg != CURLMSG_DONE) continue;
-    curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&q);
-    if (!q) continue;
-    {
-      CURLcode rc = msg->data.result;
-      ugc_req_stop(q); /* msg is invalid after this */
-      if (q->kind == UGC_REQ_POST) ugc_post_finished(q, rc);
-      else ugc_transfer_finished(q, rc);
-    }
-  }
-}
-
-static void ugc_wake(ugc_session *s, double now) {
-  ugc_req *q;
-  for (q = s->live; q; q = q->next) {
-    if (q->state == UGC_RS_BACKOFF && now >= q->wake_ms) ugc_post_attempt(q);
-  }
-  for (q = s->live; q && s->transfers_running < s->transfer_limit; q = q->next) {
-    if (q->state == UGC_RS_QUEUED && ugc_req_run(q) != 0) {
-      q->xres.error = UGC_E_INTERNAL;
-      q->state = UGC_RS_DONE;
-    }
-  }
-}
-
-/* Milliseconds until the next backoff timer, or -1. */
-static long ugc_next_timer(ugc_session *s, double now) {
-  ugc_req *q;
-  double best = -1;
-  for (q = s->live; q; q = q->next) {
-    if (q->state == UGC_RS_BACKOFF) {
-      double d = q->wake_ms - now;
-      if (d < 0) d = 0;
-      if (best < 0 || d < best) best = d;
-    }
-  }
-  return best < 0 ? -1 : (long)(best + 1);
-}
-
-long ugc_session_timeout_ms(ugc_session *s) {
-  long curl_ms = -1, timer = ugc_next_timer(s, ugc_now_ms());
-  int running = 0;
-  ugc_req *q;
-  if (s->paused) return 0; /* uploads wait for the next step: now */
-  for (q = s->live; q; q = q->next) running |= q->state == UGC_RS_RUNNING;
-  if (running) curl_multi_timeout(s->multi, &curl_ms);
-  if (curl_ms < 0) return timer;
-  if (timer < 0) return curl_ms;
-  return curl_ms < timer ? curl_ms : timer;
-}
-
-int ugc_session_step(ugc_session *s, long timeout_ms) {
-  return ugc_session_step_budgeted(s, timeout_ms, timeout_ms == 0);
-}
-
-/* curl_multi_perform, which also tells the socket callback what every
- * transfer now waits on (perform alone never calls it): that keeps the set
- * sockets() reports exact, with no fd_set and its limit at 1024. */
-static void ugc_perform(ugc_session *s, int *running) {
-  if (curl_multi_socket_all(s->multi, running) != CURLM_OK) curl_multi_perform(s->multi, running);
-}
-
-int ugc_session_step_budgeted(ugc_session *s, long timeout_ms, int budgeted) {
-  int running = 0;
-  double now = ugc_now_ms();
-  ugc_wake(s, now);
-  s->contended = s->paused > 0;
-  if (s->contended) ugc_resume_paused(s);
-  s->step_deadline_ms = budgeted && s->step_budget_ms > 0 ? now + s->step_budget_ms : 0;
-  s->step_fed = 0;
-  ugc_perform(s, &running);
-  s->step_deadline_ms = 0;
-  ugc_collect(s);
-  if (timeout_ms > 0) {
-    long timer = ugc_next_timer(s, now);
-    long wait = timeout_ms;
-    if (timer >= 0 && timer < wait) wait = timer;
-    if (running) {
-      curl_multi_poll(s->multi, NULL, 0, (int)wait, NULL);
-    } else if (wait > 0 && ugc_session_live(s) > 0) {
-      struct timespec ts; /* only timers pending: sleep until the next one */
-      ts.tv_sec = wait / 1000;
-      ts.tv_nsec = (wait % 1000) * 1000000L;
-      while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
-      }
-    }
-    ugc_wake(s, ugc_now_ms());
-    ugc_perform(s, &running);
-    ugc_collect(s);
-  }
-  return ugc_session_live(s);
-}
-
-/* ==== requests ========================================================= */
-
-int ugc_req_done(const ugc_req *q) { return q->state == UGC_RS_DONE; }
-ugc_req_kind ugc_req_kind_of(const ugc_req *q) { return q->kind; }
-const ugc_result *ugc_req_result(const ugc_req *q) { return &q->res; }
-void ugc_req_set_owned(ugc_req *q) { q->handle_owned = 1; }
-
-void ugc_req_cancel(ugc_req *q) {
-  if (q->state == UGC_RS_DONE) return;
-  ugc_req_stop(q);
-  q->cancelled = 1;
-  q->state = UGC_RS_DONE;
-  if (q->kind == UGC_REQ_POST) {
-    q->res.error = UGC_E_CANCELLED;
-    q->res.reach = UGC_REACH_MAYBE;
-    snprintf(q->res.message, sizeof q->res.message, "cancelled");
-    q->res.body = "";
-    q->res.body_len = 0;
-  } else {
-    ugc_transfer_release(q);
-    q->xres.error = UGC_E_CANCELLED;
-    q->xres.aborted = 1;
-    snprintf(q->xres.message, sizeof q->xres.message, "cancelled");
-  }
-}
-
-void ugc_req_free(ugc_req *q) {
-  if (!q) return;
-  ugc_req_stop(q);
-  ugc_req_unlink(q);
-  if (q->kind != UGC_REQ_POST) ugc_transfer_release(q);
-  if (q->easy) {
-    curl_easy_setopt(q->easy, CURLOPT_PRIVATE, (void *)NULL);
-    ugc_easy_give(q->s, q->easy);
-  }
-  if (!q->body_borrowed) free(q->body);
-  ugc_buf_free(&q->resp);
-  free(q);
-}
-
-/* ==== blocking ========================================================= */
-
-ugc_error ugc_session_post(ugc_session *s, const char *body, size_t len, int is_mutation,
-                           ugc_result *r) {
-  ugc_req *q = ugc_post_new(s, body, len, is_mutation, 1);
-  ugc_buf swap;
-  if (!q) {
-    memset(r, 0, sizeof *r);
-    snprintf(r->message, sizeof r->message, "out of memory");
-    return r->error = UGC_E_NOMEM;
-  }
-  while (!ugc_req_done(q)) ugc_session_step(s, 1000);
-  *r = q->res;
-  /* hand the body over to the session so it outlives the request */
-  swap = s->last;
-  s->last = q->resp;
-  q->resp = swap;
-  ugc_buf_reset(&q->resp);
-  if (s->last.cap > 1024 * 1024 && s->last.len < 64 * 1024) ugc_buf_shrink(&s->last, 64 * 1024);
-  r->body = s->last.data ? s->last.data : "";
-  r->body_len = s->last.len;
-  ugc_req_free(q);
-  return r->error;
 }

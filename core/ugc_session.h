@@ -1,10 +1,21 @@
 /* ugc_session: one client's HTTP engine.
  *
- * A session owns one libcurl multi handle: its connections (and TLS sessions)
- * stay alive from call to call and are shared by every request it runs, API
- * posts and file transfers alike. It sends prepared JSON bodies, retries what
- * is safe to retry, and hands back the final response body and metadata. It
- * knows nothing of Lua or of GraphQL beyond "a mutation must not run twice". */
+ * A session owns a worker thread, and the worker owns everything that moves
+ * bytes: one libcurl multi handle (its connections and TLS sessions stay
+ * alive from call to call, shared by API posts and file transfers alike),
+ * every easy handle, every open file and every digest. The caller's thread
+ * (the host's: a script, a game's frame loop) only submits requests and
+ * collects the finished ones; it never does socket I/O, file I/O or hashing.
+ *
+ * Ownership is explicit. A request is created by the host, then submitted:
+ * from then on the worker owns it, until it finishes and the host collects it
+ * (ugc_session_step or a blocking wait); then the host owns it again and
+ * frees it. Nothing else crosses threads but the session's queues, under one
+ * mutex, and each transfer's progress counters (atomics). A descriptor,
+ * ugc_session_fd, becomes readable whenever there is something to collect.
+ *
+ * It knows nothing of Lua, and of GraphQL only "a mutation must not run
+ * twice". Every function here is for the host's thread. */
 #ifndef UGC_SESSION_H
 #define UGC_SESSION_H
 
@@ -19,6 +30,7 @@ UGC_BEGIN_HIDDEN
 #define UGC_DEFAULT_TIMEOUT_MS 60000L
 #define UGC_DEFAULT_MAX_RETRIES 2
 #define UGC_DEFAULT_MAX_BODY ((size_t)64 * 1024 * 1024)
+#define UGC_DEFAULT_TRANSFER_LIMIT 4
 #define UGC_RETRY_BASE_S 0.5
 #define UGC_RETRY_CAP_S 8.0
 #define UGC_RETRY_AFTER_MAX_S 120.0
@@ -52,6 +64,7 @@ typedef struct ugc_config {
   long timeout_ms;
   int max_retries;
   size_t max_body;
+  int transfer_limit;     /* transfers running at once; more wait their turn */
   double retry_base_s;    /* first backoff step; doubles per attempt */
   double retry_cap_s;     /* longest computed backoff */
   double retry_after_max_s; /* a longer Retry-After is not waited for */
@@ -66,76 +79,74 @@ typedef struct ugc_result {
   ugc_error error;
   ugc_reach reach;
   char message[320];      /* for errors; never contains the key */
-  const char *body;       /* the last response body; owned by the session */
+  const char *body;       /* the last response body; owned by the request */
   size_t body_len;
 } ugc_result;
 
 typedef struct ugc_session ugc_session;
 
-/* One operation in flight on a session: a post or a transfer. */
+/* One operation on a session: a post or a transfer. */
 typedef struct ugc_req ugc_req;
 typedef enum ugc_req_kind { UGC_REQ_POST, UGC_REQ_UPLOAD, UGC_REQ_DOWNLOAD } ugc_req_kind;
-
-#define UGC_DEFAULT_TRANSFER_LIMIT 4
 
 /* Fills cfg with the defaults above; the caller sets endpoint, key, agent. */
 void ugc_config_defaults(ugc_config *cfg);
 
-/* NULL on failure, with a reason in err (size errlen). */
+/* Starts the worker. NULL on failure, with a reason in err (size errlen). */
 ugc_session *ugc_session_new(const ugc_config *cfg, char *err, size_t errlen);
+/* Cancels every request still running, stops and joins the worker, frees
+ * the session. Requests the host still holds stay valid (done, cancelled)
+ * until ugc_req_free. In a child process after fork() the worker does not
+ * exist: the session is abandoned, never joined (see ugc_session_forked). */
 void ugc_session_free(ugc_session *s);
+/* Non-zero in a child process forked after the session was made: it must not
+ * be used there (a new session is needed). */
+int ugc_session_forked(const ugc_session *s);
 
-/* POSTs body to the endpoint. A query (is_mutation == 0) is retried after a
- * connection failure, a timeout, 408, 429 or 5xx; a mutation only when it
- * provably never reached the server. Returns r->error. r->body stays valid
- * until the next call on the session. */
+/* POSTs body to the endpoint and waits for the outcome. A query
+ * (is_mutation == 0) is retried after a connection failure, a timeout, 408,
+ * 429 or 5xx; a mutation only when it provably never reached the server.
+ * Returns r->error. r->body stays valid until the next call on the session. */
 ugc_error ugc_session_post(ugc_session *s, const char *body, size_t len, int is_mutation,
                            ugc_result *r);
 
-/* ==== non-blocking use ==================================================
- * Start requests, then call ugc_session_step until they are done. A session
- * runs every request on one libcurl multi handle, from the caller's thread;
- * no callback ever leaves C. The blocking calls are start + step loops. */
+/* ==== requests ==========================================================
+ * Make one (ugc_post_new, ugc_upload_new, ugc_download_new), submit it, then
+ * collect it: ugc_session_step, ugc_session_wait or ugc_req_wait. */
 
-/* Starts a post (the body is copied). NULL only when out of memory. */
-ugc_req *ugc_post_start(ugc_session *s, const char *body, size_t len, int is_mutation);
-/* Advances every request, waiting up to timeout_ms for network activity
- * (0: never waits). Returns how many requests are not done. */
+/* A post of a copy of body. NULL only when out of memory. */
+ugc_req *ugc_post_new(ugc_session *s, const char *body, size_t len, int is_mutation);
+/* Hands the request to the worker. */
+void ugc_req_submit(ugc_req *q);
+/* Collects what the worker finished, waiting up to timeout_ms (0: never
+ * waits, -1: until something finishes) when nothing has yet. Returns how many
+ * submitted requests are not collected yet. */
 int ugc_session_step(ugc_session *s, long timeout_ms);
-/* The same, saying whether this step has the upload budget (see
- * ugc_session_set_step_budget); ugc_session_step gives it to timeout 0. */
-int ugc_session_step_budgeted(ugc_session *s, long timeout_ms, int budgeted);
-/* How long a host may sleep before the next step; -1 when nothing runs. */
-long ugc_session_timeout_ms(ugc_session *s);
-/* The sockets libcurl waits on, for hosts with their own event loop: the
- * number of them, and the i-th (0-based) with what it waits for (a
- * combination of UGC_SOCK_READ and UGC_SOCK_WRITE). Any descriptor number,
- * also 1024 and up (no fd_set). */
-#define UGC_SOCK_READ 1
-#define UGC_SOCK_WRITE 2
-int ugc_session_socket_count(const ugc_session *s);
-int ugc_session_socket_at(const ugc_session *s, int i, int *fd, int *what);
-/* Cancels every request in flight (their results say UGC_E_CANCELLED), but
- * frees nothing: for a close that arrives while a blocking call runs. */
-void ugc_session_cancel_all(ugc_session *s);
-/* At most n transfers run at once; more wait in a queue (default 4). */
-void ugc_session_set_transfer_limit(ugc_session *s, int n);
-/* A budgeted step (by default one with timeout 0: a frame loop's) stops
- * feeding uploads new chunks once it has run ms milliseconds; they go on in
- * the next step, the ones furthest behind first. 0: no limit (the default
- * here; the Lua binding sets 1). */
-void ugc_session_set_step_budget(ugc_session *s, double ms);
+/* Collects until q is done; 0, or -1 when timeout_ms (-1: none) ran out. */
+int ugc_req_wait(ugc_req *q, long timeout_ms);
+/* Requests submitted and not yet collected. */
 int ugc_session_live(const ugc_session *s);
+/* 0 when something waits to be collected (the descriptor is readable), else
+ * -1: the worker wakes the host through ugc_session_fd, no timer is needed. */
+long ugc_session_timeout_ms(ugc_session *s);
+/* A descriptor that is readable while finished requests wait to be
+ * collected: a host's event loop (luv, cqueues, epoll) waits on it and calls
+ * ugc_session_step when it fires. Only ever read by the session. */
+int ugc_session_fd(const ugc_session *s);
+/* Cancels every request in flight (their results say UGC_E_CANCELLED) without
+ * waiting: for a close that arrives while a blocking call runs. */
+void ugc_session_cancel_all(ugc_session *s);
 
 int ugc_req_done(const ugc_req *q);
 ugc_req_kind ugc_req_kind_of(const ugc_req *q);
-/* The post's outcome once done; body valid until the request is freed. */
+/* A post's outcome once done; body valid until the request is freed. */
 const ugc_result *ugc_req_result(const ugc_req *q);
-/* Stops a request; its result says UGC_E_CANCELLED. */
+/* Stops a request and waits until the worker has let go of it (its files
+ * closed): once this returns it is done, and its result says
+ * UGC_E_CANCELLED unless it had finished already. */
 void ugc_req_cancel(ugc_req *q);
-/* Marks a request as owned by a handle (a Lua userdata): the session then
- * detaches it on free instead of freeing it. */
-void ugc_req_set_owned(ugc_req *q);
+/* Frees a request, done or not: one still running is cancelled, and the
+ * worker frees it once it has stopped. */
 void ugc_req_free(ugc_req *q);
 
 /* Pure policy helpers, exposed for tests. */
@@ -145,6 +156,7 @@ double ugc_backoff_s(const ugc_config *cfg, int attempt, double retry_after_s, d
 
 /* The libcurl version string, e.g. "7.88.1". */
 const char *ugc_curl_version(void);
+double ugc_now_ms(void);
 
 UGC_END_HIDDEN
 

@@ -1,20 +1,40 @@
 #define _POSIX_C_SOURCE 200809L
+/* Transfers: a kind of request (ugc_req.h). Everything but the *_new
+ * functions, the result readers and the blocking forms runs on the worker. */
+#include <curl/curl.h>
 #include <errno.h>
-#include <fcntl.h>
+#include <openssl/evp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "ugc_fs.h"
 #include "ugc_req.h"
+#include "ugc_transfer.h"
 
 #define UGC_PROGRESS_INTERVAL_MS 100.0
-#define UGC_CHUNK (256 * 1024)
-/* smaller than the download buffer: one step sends at most this much per
- * upload, which keeps a frame loop's step short with many uploads in flight */
-#define UGC_UPLOAD_CHUNK (64 * 1024)
+/* libcurl's largest receive buffer (CURL_MAX_READ_SIZE), and an upload
+ * buffer as big: fewer, larger reads and digest updates */
+#define UGC_CHUNK (512 * 1024)
+
+typedef struct ugc_xfer {
+  ugc_req base;
+  int fd;              /* the local file, -1 when closed */
+  char *path;
+  char *url;           /* a presigned URL is a credential: freed once used */
+  EVP_MD_CTX *md5;
+  int hashing;         /* the digest is running */
+  int decided;         /* a download has decided whether to hash */
+  int64_t offset;      /* a download's bytes already on disk */
+  int64_t file_size;   /* an upload's size */
+  int restarted;       /* a download's Range was ignored: the file started over */
+  int file_errno;      /* a read or write of the local file failed */
+  int md5_missing;     /* MD5 was needed and OpenSSL refused it */
+  size_t err_len;
+  ugc_xfer_result xres;
+} ugc_xfer;
 
 /* ==== digests ========================================================== */
 
@@ -26,13 +46,6 @@ static void ugc_hex(const unsigned char *d, unsigned n, char *out) {
     out[2 * i + 1] = hex[d[i] & 15];
   }
   out[2 * n] = '\0';
-}
-
-static void ugc_md5_finish(EVP_MD_CTX *c, char out[33]) {
-  unsigned char d[EVP_MAX_MD_SIZE];
-  unsigned n = 0;
-  EVP_DigestFinal_ex(c, d, &n);
-  ugc_hex(d, n, out);
 }
 
 /* Starts (or restarts) an MD5: 0 on success, -1 where MD5 is unavailable
@@ -61,70 +74,68 @@ static int ugc_md5_update_fd(EVP_MD_CTX *c, int fd, int64_t size) {
   return rc;
 }
 
-int ugc_md5_file(const char *path, char out[33]) {
-  EVP_MD_CTX *c = EVP_MD_CTX_new();
-  int fd = ugc_fs_open_upload(path);
-  struct stat st;
-  int rc = -1;
-  if (c && fd >= 0 && fstat(fd, &st) == 0 && ugc_md5_init(c) == 0 &&
-      ugc_md5_update_fd(c, fd, (int64_t)st.st_size) == 0) {
-    ugc_md5_finish(c, out);
-    rc = 0;
+int ugc_etag_is_md5(const char *etag) {
+  int i;
+  for (i = 0; i < 32; i++) {
+    char c = etag[i];
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return 0;
   }
-  if (fd >= 0) close(fd);
-  if (c) EVP_MD_CTX_free(c);
-  return rc;
+  return etag[32] == '\0';
+}
+
+/* A download hashes only what can be checked: when the ETag is an MD5. The
+ * digest covers the whole file, so the bytes a resumed download already has
+ * go in first, read through the descriptor open, not the path again. */
+static int ugc_dl_decide(ugc_xfer *q) {
+  q->decided = 1;
+  if (!ugc_etag_is_md5(q->base.hdr.etag)) return 0;
+  if (ugc_md5_init(q->md5) != 0) {
+    q->md5_missing = 1;
+    return -1;
+  }
+  if (q->offset > 0 && ugc_md5_update_fd(q->md5, q->fd, q->offset) != 0) {
+    q->file_errno = errno ? errno : EIO;
+    return -1;
+  }
+  q->hashing = 1;
+  return 0;
 }
 
 /* ==== libcurl callbacks: C buffers and files only ====================== */
 
 static size_t ugc_x_header(char *p, size_t size, size_t n, void *ud) {
-  ugc_req *q = ud;
-  ugc_headers_line(&q->hdr, p, size * n, 0);
+  ugc_xfer *q = ud;
+  ugc_headers_line(&q->base.hdr, p, size * n, 0);
   return size * n;
 }
 
 static size_t ugc_x_read(char *p, size_t size, size_t n, void *ud) {
-  ugc_req *q = ud;
-  size_t got;
-  ugc_session *s = q->s;
-  /* A budgeted step (a frame loop's step(0)): past the deadline an upload
-   * waits for the next step instead of reading and hashing one more chunk,
-   * except the step's first chunk, so that uploads always move. Uploads far
-   * ahead of those the last step paused wait, so that these go first. */
-  if (s && s->step_deadline_ms > 0) {
-    int late = s->step_fed > 0 && ugc_now_ms() >= s->step_deadline_ms;
-    int ahead = s->contended && q->chunks > s->min_chunks + UGC_FAIR_AHEAD;
-    if (late || ahead) {
-      q->paused = 1;
-      s->paused++;
-      return CURL_READFUNC_PAUSE;
-    }
-    s->step_fed++;
-  }
-  got = fread(p, 1, size * n, q->fp);
-  q->chunks++;
-  if (got == 0 && ferror(q->fp)) {
+  ugc_xfer *q = ud;
+  ssize_t got;
+  do got = read(q->fd, p, size * n);
+  while (got < 0 && errno == EINTR);
+  if (got < 0) {
     q->file_errno = errno ? errno : EIO;
     return CURL_READFUNC_ABORT;
   }
-  EVP_DigestUpdate(q->md5, p, got);
+  EVP_DigestUpdate(q->md5, p, (size_t)got);
   q->xres.bytes += (int64_t)got;
-  return got;
+  ugc_req_set_progress(&q->base, q->xres.bytes, q->file_size);
+  return (size_t)got;
 }
 
 /* curl rewinds an upload to resend it (after a redirect, an auth challenge,
  * or a dead kept-alive connection): start the file and its digest over. A
  * PUT of the same bytes to the same object is idempotent. */
 static int ugc_x_seek(void *ud, curl_off_t offset, int origin) {
-  ugc_req *q = ud;
+  ugc_xfer *q = ud;
   if (origin != SEEK_SET || offset != 0) return CURL_SEEKFUNC_CANTSEEK;
-  if (fseek(q->fp, 0, SEEK_SET) != 0 || ugc_md5_init(q->md5) != 0) return CURL_SEEKFUNC_FAIL;
+  if (lseek(q->fd, 0, SEEK_SET) != 0 || ugc_md5_init(q->md5) != 0) return CURL_SEEKFUNC_FAIL;
   q->xres.bytes = 0;
   return CURL_SEEKFUNC_OK;
 }
 
-static size_t ugc_x_keep_error(ugc_req *q, const char *p, size_t len) {
+static size_t ugc_x_keep_error(ugc_xfer *q, const char *p, size_t len) {
   size_t room = sizeof q->xres.error_body - 1 - q->err_len;
   size_t take = len < room ? len : room;
   memcpy(q->xres.error_body + q->err_len, p, take);
@@ -133,182 +144,158 @@ static size_t ugc_x_keep_error(ugc_req *q, const char *p, size_t len) {
   return len;
 }
 
+static int ugc_write_all(int fd, const char *p, size_t len) {
+  while (len > 0) {
+    ssize_t n = write(fd, p, len);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return -1;
+    p += n;
+    len -= (size_t)n;
+  }
+  return 0;
+}
+
 static size_t ugc_x_write(char *p, size_t size, size_t n, void *ud) {
-  ugc_req *q = ud;
+  ugc_xfer *q = ud;
   size_t len = size * n;
   long status = 0;
-  curl_easy_getinfo(q->easy, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_getinfo(q->base.easy, CURLINFO_RESPONSE_CODE, &status);
   if (status < 200 || status >= 300) return ugc_x_keep_error(q, p, len);
   if (status == 200 && q->offset > 0 && !q->restarted) {
     /* the server ignored our Range: the whole object comes again */
     q->restarted = 1;
-    if (fflush(q->fp) != 0 || ftruncate(fileno(q->fp), 0) != 0 || fseek(q->fp, 0, SEEK_SET) != 0 ||
-        ugc_md5_init(q->md5) != 0) {
+    if (ftruncate(q->fd, 0) != 0) {
       q->file_errno = errno ? errno : EIO;
       return 0;
     }
     q->offset = 0;
   }
-  if (fwrite(p, 1, len, q->fp) != len) {
+  if (!q->decided) {
+    const ugc_headers *h = &q->base.hdr;
+    int64_t total = status == 206 ? h->range_total
+                  : h->content_length >= 0 ? h->content_length + q->offset : -1;
+    if (ugc_dl_decide(q) != 0) return 0;
+    ugc_req_set_progress(&q->base, q->offset, total);
+  }
+  if (ugc_write_all(q->fd, p, len) != 0) {
     q->file_errno = errno ? errno : EIO;
     return 0;
   }
-  EVP_DigestUpdate(q->md5, p, len);
+  if (q->hashing) EVP_DigestUpdate(q->md5, p, len);
   q->xres.bytes += (int64_t)len;
+  ugc_req_set_progress(&q->base, q->offset + q->xres.bytes,
+                       __atomic_load_n(&q->base.progress_total, __ATOMIC_RELAXED));
   return len;
 }
 
-/* ==== requests ========================================================= */
+/* ==== the ops ========================================================== */
 
-static char *ugc_x_dup(const char *p) {
-  size_t n = strlen(p) + 1;
-  char *d = malloc(n);
-  if (d) memcpy(d, p, n);
-  return d;
+static const struct ugc_req_ops ugc_upload_ops, ugc_download_ops;
+
+/* Closes what the transfer holds open; the URL goes as soon as it is used. */
+static void ugc_x_close(ugc_xfer *q) {
+  if (q->fd >= 0) close(q->fd);
+  q->fd = -1;
+  if (q->md5) EVP_MD_CTX_free(q->md5);
+  q->md5 = NULL;
+  free(q->url);
+  q->url = NULL;
 }
 
-static int ugc_x_setup(ugc_req *q) {
-  ugc_session *s = q->s;
-  CURL *e = q->easy;
-  if (ugc_easy_web_only(e) != 0 || curl_easy_setopt(e, CURLOPT_URL, q->url) != CURLE_OK) return -1;
-  curl_easy_setopt(e, CURLOPT_USERAGENT, s->user_agent);
-  curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
-  curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, s->cfg.connect_timeout_ms);
-  /* a multi-GB transfer has no total deadline; a stalled one fails */
-  curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (s->cfg.timeout_ms + 999) / 1000);
-  curl_easy_setopt(e, CURLOPT_ERRORBUFFER, q->curl_err);
-  curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, ugc_x_header);
-  curl_easy_setopt(e, CURLOPT_HEADERDATA, q);
-  curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, ugc_x_write);
-  curl_easy_setopt(e, CURLOPT_WRITEDATA, q);
-  curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)q);
-  curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)UGC_CHUNK);
-  if (s->ca_file) curl_easy_setopt(e, CURLOPT_CAINFO, s->ca_file);
-  return 0;
-}
-
-static ugc_req *ugc_x_fail(ugc_req *q, ugc_error e, const char *message) {
+static int ugc_x_fail(ugc_xfer *q, ugc_error e, const char *message) {
   snprintf(q->xres.message, sizeof q->xres.message, "%s", message);
   q->xres.error = e;
-  ugc_transfer_release(q);
-  q->state = UGC_RS_DONE;
-  return q;
-}
-
-static ugc_req *ugc_x_new(ugc_session *s, ugc_req_kind kind, const char *url, const char *path) {
-  ugc_req *q = calloc(1, sizeof *q);
-  if (!q) return NULL;
-  q->kind = kind;
-  q->xres.total = -1;
-  ugc_headers_reset(&q->hdr);
-  q->url = ugc_x_dup(url);
-  q->path = ugc_x_dup(path);
-  q->md5 = EVP_MD_CTX_new();
-  q->easy = ugc_easy_take(s);
-  if (!q->url || !q->path || !q->md5 || !q->easy) {
-    free(q->url);
-    free(q->path);
-    if (q->md5) EVP_MD_CTX_free(q->md5);
-    ugc_easy_give(s, q->easy);
-    free(q);
-    return NULL;
-  }
-  ugc_buf_init(&q->resp, 0);
-  ugc_req_link(s, q);
-  q->start_ms = ugc_now_ms();
-  if (ugc_md5_init(q->md5) != 0) return ugc_x_fail(q, UGC_E_UNSUPPORTED, UGC_MD5_UNAVAILABLE);
-  if (ugc_x_setup(q) != 0)
-    return ugc_x_fail(q, UGC_E_INTERNAL, "libcurl rejected an option (http/https only?)");
-  return q;
+  ugc_x_close(q);
+  return -1;
 }
 
 /* The local file could not be opened or read: kind "file", saying why. */
-static ugc_req *ugc_x_failed(ugc_req *q, const char *what, int err) {
+static int ugc_x_file_failed(ugc_xfer *q, const char *what, int err) {
   char message[sizeof q->xres.message];
   snprintf(message, sizeof message, "cannot %s %s: %s", what, q->path, ugc_fs_open_error(err));
   return ugc_x_fail(q, UGC_E_FILE, message);
 }
 
-/* Into the multi handle now, or into the queue behind the transfer limit. */
-static ugc_req *ugc_x_enqueue(ugc_req *q) {
-  ugc_session *s = q->s;
-  q->state = UGC_RS_QUEUED;
-  if (s->transfers_running < s->transfer_limit && ugc_req_run(q) != 0) {
-    q->xres.error = UGC_E_INTERNAL;
-    snprintf(q->xres.message, sizeof q->xres.message, "could not start the transfer");
-    ugc_transfer_release(q);
-    q->state = UGC_RS_DONE;
-  }
-  return q;
+/* Opens the file (an upload's to read, a download's .part to append to:
+ * see ugc_fs.h), returning its size, or -1 (the request failed). */
+static int64_t ugc_x_open(ugc_xfer *q, int upload) {
+  struct stat st;
+  const char *what = upload ? "read" : "write";
+  q->fd = upload ? ugc_fs_open_upload(q->path) : ugc_fs_open_part(q->path);
+  if (q->fd < 0) return ugc_x_file_failed(q, what, errno);
+  if (fstat(q->fd, &st) != 0) return ugc_x_file_failed(q, what, errno);
+  return (int64_t)st.st_size;
 }
 
-ugc_req *ugc_upload_start(ugc_session *s, const char *url, const char *path) {
-  struct stat st;
-  int fd;
-  ugc_req *q = ugc_x_new(s, UGC_REQ_UPLOAD, url, path);
-  if (!q || q->state == UGC_RS_DONE) return q;
-  if ((fd = ugc_fs_open_upload(path)) < 0) return ugc_x_failed(q, "read", errno);
-  if (fstat(fd, &st) != 0 || !(q->fp = fdopen(fd, "rb"))) {
-    int e = errno;
-    close(fd);
-    return ugc_x_failed(q, "read", e);
-  }
-  q->file_size = (int64_t)st.st_size;
+/* Everything but the direction: a fresh easy handle, configured. */
+static int ugc_x_setup(ugc_xfer *q, const ugc_req_ops *ops) {
+  const ugc_config *cfg = ugc_session_config(q->base.s);
+  int fresh, rc = 0;
+  CURL *e = q->base.easy = ugc_easy_take(q->base.s, ops, &fresh);
+  if (!e) return ugc_x_fail(q, UGC_E_NOMEM, "out of memory");
+  if (!fresh) curl_easy_reset(e); /* a transfer's options are all its own */
+  if (ugc_easy_web_only(e) != 0 || curl_easy_setopt(e, CURLOPT_URL, q->url) != CURLE_OK)
+    return ugc_x_fail(q, UGC_E_INTERNAL, "libcurl rejected an option (http/https only?)");
+  rc |= curl_easy_setopt(e, CURLOPT_USERAGENT, cfg->user_agent);
+  rc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+  rc |= curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+  rc |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms);
+  /* a multi-GB transfer has no total deadline; a stalled one fails */
+  rc |= curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  rc |= curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (cfg->timeout_ms + 999) / 1000);
+  rc |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, q->base.curl_err);
+  rc |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, ugc_x_header);
+  rc |= curl_easy_setopt(e, CURLOPT_HEADERDATA, q);
+  rc |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, ugc_x_write);
+  rc |= curl_easy_setopt(e, CURLOPT_WRITEDATA, q);
+  rc |= curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)&q->base);
+  /* a hint: libcurl 7.88 refuses it on a reused handle, whose buffer it keeps */
+  curl_easy_setopt(e, CURLOPT_BUFFERSIZE, (long)UGC_CHUNK);
+  if (cfg->ca_file) rc |= curl_easy_setopt(e, CURLOPT_CAINFO, cfg->ca_file);
+  if (rc != 0) return ugc_x_fail(q, UGC_E_INTERNAL, "libcurl rejected an option");
+  return 0;
+}
+
+static int ugc_upload_start(ugc_req *base) {
+  ugc_xfer *q = (ugc_xfer *)base;
+  CURL *e;
+  if ((q->file_size = ugc_x_open(q, 1)) < 0) return -1;
   q->xres.total = q->file_size;
-  curl_easy_setopt(q->easy, CURLOPT_UPLOAD, 1L);
-  curl_easy_setopt(q->easy, CURLOPT_READFUNCTION, ugc_x_read);
-  curl_easy_setopt(q->easy, CURLOPT_READDATA, q);
-  curl_easy_setopt(q->easy, CURLOPT_SEEKFUNCTION, ugc_x_seek);
-  curl_easy_setopt(q->easy, CURLOPT_SEEKDATA, q);
-  curl_easy_setopt(q->easy, CURLOPT_INFILESIZE_LARGE, (curl_off_t)st.st_size);
-  curl_easy_setopt(q->easy, CURLOPT_UPLOAD_BUFFERSIZE, (long)UGC_UPLOAD_CHUNK);
-  return ugc_x_enqueue(q);
+  ugc_req_set_progress(base, 0, q->file_size);
+  if (ugc_md5_init(q->md5) != 0) return ugc_x_fail(q, UGC_E_UNSUPPORTED, UGC_MD5_UNAVAILABLE);
+  q->hashing = 1;
+  if (ugc_x_setup(q, &ugc_upload_ops) != 0) return -1;
+  e = base->easy;
+  if (curl_easy_setopt(e, CURLOPT_UPLOAD, 1L) != CURLE_OK ||
+      curl_easy_setopt(e, CURLOPT_READFUNCTION, ugc_x_read) != CURLE_OK ||
+      curl_easy_setopt(e, CURLOPT_READDATA, q) != CURLE_OK ||
+      curl_easy_setopt(e, CURLOPT_SEEKFUNCTION, ugc_x_seek) != CURLE_OK ||
+      curl_easy_setopt(e, CURLOPT_SEEKDATA, q) != CURLE_OK ||
+      curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)q->file_size) != CURLE_OK)
+    return ugc_x_fail(q, UGC_E_INTERNAL, "libcurl rejected an option");
+  curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, (long)UGC_CHUNK); /* a hint */
+  return 0;
 }
 
-ugc_req *ugc_download_start(ugc_session *s, const char *url, const char *part_path) {
-  struct stat st;
+static int ugc_download_start(ugc_req *base) {
+  ugc_xfer *q = (ugc_xfer *)base;
   char range[32];
-  int fd;
-  ugc_req *q = ugc_x_new(s, UGC_REQ_DOWNLOAD, url, part_path);
-  if (!q || q->state == UGC_RS_DONE) return q;
   /* never through a link, never someone else's file: see ugc_fs_open_part */
-  if ((fd = ugc_fs_open_part(part_path)) < 0) return ugc_x_failed(q, "write", errno);
-  if (fstat(fd, &st) != 0 || !(q->fp = fdopen(fd, "ab"))) {
-    int e = errno;
-    close(fd);
-    return ugc_x_failed(q, "write", e);
-  }
-  q->offset = (int64_t)st.st_size;
+  if ((q->offset = ugc_x_open(q, 0)) < 0) return -1;
   q->xres.resumed_from = q->offset;
+  ugc_req_set_progress(base, q->offset, -1);
+  if (ugc_x_setup(q, &ugc_download_ops) != 0) return -1;
   if (q->offset > 0) {
-    /* the digest covers the whole file: feed it what is already there,
-     * read through the descriptor just opened, not the path again */
-    if (ugc_md5_update_fd(q->md5, fd, q->offset) != 0) return ugc_x_failed(q, "read", errno);
     /* CURLOPT_RANGE rather than RESUME_FROM: libcurl fails a resume that a
      * server answers with 200, where we would rather start over */
     snprintf(range, sizeof range, "%lld-", (long long)q->offset);
-    curl_easy_setopt(q->easy, CURLOPT_RANGE, range);
+    curl_easy_setopt(base->easy, CURLOPT_RANGE, range);
   }
-  curl_easy_setopt(q->easy, CURLOPT_HTTPGET, 1L);
-  return ugc_x_enqueue(q);
+  curl_easy_setopt(base->easy, CURLOPT_HTTPGET, 1L);
+  return 0;
 }
 
-void ugc_transfer_release(ugc_req *q) {
-  if (q->fp) {
-    fclose(q->fp);
-    q->fp = NULL;
-  }
-  if (q->md5) {
-    EVP_MD_CTX_free(q->md5);
-    q->md5 = NULL;
-  }
-  free(q->url); /* a presigned URL is a credential: do not keep it around */
-  q->url = NULL;
-  free(q->path);
-  q->path = NULL;
-}
+static void ugc_x_attempt(ugc_req *base) { (void)base; } /* transfers are retried by the caller */
 
 static ugc_error ugc_x_classify(CURLcode rc) {
   switch (rc) {
@@ -318,69 +305,124 @@ static ugc_error ugc_x_classify(CURLcode rc) {
     case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CACERT_BADFILE: return UGC_E_TLS;
     case CURLE_OUT_OF_MEMORY: return UGC_E_NOMEM;
+    case CURLE_FAILED_INIT: return UGC_E_INTERNAL;
     default: return UGC_E_NETWORK;
   }
 }
 
-void ugc_transfer_finished(ugc_req *q, CURLcode rc) {
+static ugc_next ugc_x_finished(ugc_req *base, CURLcode rc) {
+  ugc_xfer *q = (ugc_xfer *)base;
   ugc_xfer_result *r = &q->xres;
-  curl_easy_getinfo(q->easy, CURLINFO_RESPONSE_CODE, &r->status);
-  if (rc != CURLE_OK && q->file_errno) {
+  int download = base->kind == UGC_REQ_DOWNLOAD;
+  curl_easy_getinfo(base->easy, CURLINFO_RESPONSE_CODE, &r->status);
+  if (download && !q->decided && r->status >= 200 && r->status < 300 && rc == CURLE_OK)
+    ugc_dl_decide(q); /* an empty body never reached the write function */
+  if (q->md5_missing) {
+    r->error = UGC_E_UNSUPPORTED;
+    snprintf(r->message, sizeof r->message, "%s", UGC_MD5_UNAVAILABLE);
+  } else if (q->file_errno) {
     r->error = UGC_E_FILE;
-    snprintf(r->message, sizeof r->message, "cannot %s %s: %s",
-             q->kind == UGC_REQ_UPLOAD ? "read" : "write", q->path ? q->path : "the file",
-             strerror(q->file_errno));
+    snprintf(r->message, sizeof r->message, "cannot %s %s: %s", download ? "write" : "read",
+             q->path, strerror(q->file_errno));
   } else if (rc != CURLE_OK) {
     r->error = ugc_x_classify(rc);
     snprintf(r->message, sizeof r->message, "%s",
-             q->curl_err[0] ? q->curl_err : curl_easy_strerror(rc));
+             base->curl_err[0] ? base->curl_err : curl_easy_strerror(rc));
   }
-  if (q->fp && fclose(q->fp) != 0 && r->error == UGC_OK) {
-    r->error = UGC_E_FILE;
-    snprintf(r->message, sizeof r->message, "cannot write the file: %s", strerror(errno));
-  }
-  q->fp = NULL;
-  if (q->md5) ugc_md5_finish(q->md5, r->md5_hex);
-  memcpy(r->etag, q->hdr.etag, sizeof r->etag);
-  memcpy(r->request_id, q->hdr.request_id, sizeof r->request_id);
-  if (q->kind == UGC_REQ_DOWNLOAD) {
-    if (r->status == 200 && q->hdr.content_length >= 0) r->total = q->hdr.content_length;
-    else if (r->status == 206 && q->hdr.range_total >= 0) r->total = q->hdr.range_total;
+  memcpy(r->etag, base->hdr.etag, sizeof r->etag);
+  memcpy(r->request_id, base->hdr.request_id, sizeof r->request_id);
+  if (download && r->error == UGC_OK && r->status >= 200 && r->status < 300) {
+    if (r->status == 200 && base->hdr.content_length >= 0) r->total = base->hdr.content_length;
+    else if (r->status == 206 && base->hdr.range_total >= 0) r->total = base->hdr.range_total;
     if (r->status == 200) r->resumed_from = 0;
   }
-  ugc_transfer_release(q);
-  q->state = UGC_RS_DONE;
+  if (q->hashing && r->error == UGC_OK) {
+    unsigned char d[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+    EVP_DigestFinal_ex(q->md5, d, &n);
+    ugc_hex(d, n, r->md5_hex);
+  }
+  ugc_x_close(q);
+  return UGC_NEXT_DONE;
 }
 
-const ugc_xfer_result *ugc_req_xfer(const ugc_req *q) { return &q->xres; }
+static void ugc_x_cancelled(ugc_req *base) {
+  ugc_xfer *q = (ugc_xfer *)base;
+  ugc_x_close(q);
+  q->xres.error = UGC_E_CANCELLED;
+  q->xres.aborted = 1;
+  snprintf(q->xres.message, sizeof q->xres.message, "cancelled");
+}
+
+static void ugc_x_release(ugc_req *base) {
+  ugc_xfer *q = (ugc_xfer *)base;
+  ugc_x_close(q);
+  free(q->path);
+  q->path = NULL;
+}
+
+static const struct ugc_req_ops ugc_upload_ops = {ugc_upload_start, ugc_x_attempt, ugc_x_finished,
+                                                  ugc_x_cancelled, ugc_x_release};
+static const struct ugc_req_ops ugc_download_ops = {ugc_download_start, ugc_x_attempt,
+                                                    ugc_x_finished, ugc_x_cancelled,
+                                                    ugc_x_release};
+
+/* ==== the host's side ================================================== */
+
+static char *ugc_x_dup(const char *p) {
+  size_t n = strlen(p) + 1;
+  char *d = malloc(n);
+  if (d) memcpy(d, p, n);
+  return d;
+}
+
+static ugc_req *ugc_x_new(ugc_session *s, ugc_req_kind kind, const char *url, const char *path) {
+  ugc_xfer *q = calloc(1, sizeof *q);
+  if (!q) return NULL;
+  q->fd = -1;
+  q->xres.total = -1;
+  q->url = ugc_x_dup(url);
+  q->path = ugc_x_dup(path);
+  q->md5 = EVP_MD_CTX_new();
+  if (!q->url || !q->path || !q->md5) {
+    free(q->url);
+    free(q->path);
+    if (q->md5) EVP_MD_CTX_free(q->md5);
+    free(q);
+    return NULL;
+  }
+  ugc_req_init(&q->base, s, kind == UGC_REQ_UPLOAD ? &ugc_upload_ops : &ugc_download_ops, kind, 1);
+  return &q->base;
+}
+
+ugc_req *ugc_upload_new(ugc_session *s, const char *url, const char *path) {
+  return ugc_x_new(s, UGC_REQ_UPLOAD, url, path);
+}
+
+ugc_req *ugc_download_new(ugc_session *s, const char *url, const char *part_path) {
+  return ugc_x_new(s, UGC_REQ_DOWNLOAD, url, part_path);
+}
+
+const ugc_xfer_result *ugc_req_xfer(const ugc_req *q) {
+  return q->kind == UGC_REQ_POST ? NULL : &((const ugc_xfer *)q)->xres;
+}
 
 void ugc_req_progress(const ugc_req *q, int64_t *done, int64_t *total) {
-  curl_off_t d = 0, t = -1;
-  if (q->state == UGC_RS_RUNNING && q->easy) {
-    int up = q->kind == UGC_REQ_UPLOAD;
-    curl_easy_getinfo(q->easy, up ? CURLINFO_SIZE_UPLOAD_T : CURLINFO_SIZE_DOWNLOAD_T, &d);
-    if (!up) {
-      curl_easy_getinfo(q->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &t);
-      if (t >= 0) t += q->offset;
-      d += q->offset;
-    } else {
-      t = q->file_size;
-    }
-  } else if (q->state == UGC_RS_DONE) {
-    d = q->kind == UGC_REQ_UPLOAD ? q->xres.bytes : q->xres.resumed_from + q->xres.bytes;
-    t = q->xres.total;
+  const ugc_xfer_result *r = ugc_req_xfer(q);
+  if (!r) {
+    *done = 0;
+    *total = -1;
+  } else if (ugc_req_done(q)) {
+    *done = q->kind == UGC_REQ_UPLOAD ? r->bytes : r->resumed_from + r->bytes;
+    *total = r->total;
   } else {
-    d = q->offset;
-    t = q->kind == UGC_REQ_UPLOAD ? q->file_size : -1;
+    ugc_req_get_progress(q, done, total);
   }
-  *done = (int64_t)d;
-  *total = (int64_t)t;
 }
 
 /* ==== blocking ========================================================= */
 
-static ugc_error ugc_x_wait(ugc_session *s, ugc_req *q, ugc_progress_fn fn, void *ud,
-                            ugc_xfer_result *r) {
+static ugc_error ugc_x_wait(ugc_req *q, ugc_progress_fn fn, void *ud, ugc_xfer_result *r) {
   double last = 0;
   int64_t last_done = 0; /* no call before the first byte moves */
   if (!q) {
@@ -388,8 +430,9 @@ static ugc_error ugc_x_wait(ugc_session *s, ugc_req *q, ugc_progress_fn fn, void
     snprintf(r->message, sizeof r->message, "out of memory");
     return r->error = UGC_E_NOMEM;
   }
+  ugc_req_submit(q);
   while (!ugc_req_done(q)) {
-    ugc_session_step(s, 50);
+    ugc_req_wait(q, fn ? (long)UGC_PROGRESS_INTERVAL_MS : -1);
     if (fn) {
       int64_t done, total;
       double now = ugc_now_ms();
@@ -404,17 +447,17 @@ static ugc_error ugc_x_wait(ugc_session *s, ugc_req *q, ugc_progress_fn fn, void
       }
     }
   }
-  *r = q->xres;
+  *r = *ugc_req_xfer(q);
   ugc_req_free(q);
   return r->error;
 }
 
 ugc_error ugc_xfer_upload(ugc_session *s, const char *url, const char *path, ugc_progress_fn fn,
                           void *ud, ugc_xfer_result *r) {
-  return ugc_x_wait(s, ugc_upload_start(s, url, path), fn, ud, r);
+  return ugc_x_wait(ugc_upload_new(s, url, path), fn, ud, r);
 }
 
 ugc_error ugc_xfer_download(ugc_session *s, const char *url, const char *part_path,
                             ugc_progress_fn fn, void *ud, ugc_xfer_result *r) {
-  return ugc_x_wait(s, ugc_download_start(s, url, part_path), fn, ud, r);
+  return ugc_x_wait(ugc_download_new(s, url, part_path), fn, ud, r);
 }

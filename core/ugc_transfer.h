@@ -1,10 +1,12 @@
 /* ugc_transfer: streaming uploads and downloads to presigned URLs.
  *
- * Bytes go between disk and socket in fixed-size chunks: memory stays
- * constant whatever the file's size. The MD5 is computed as the bytes pass,
- * so the server's ETag can be checked without reading the file twice.
- * Transfers are requests of the session: they share its multi handle and
- * connections, and at most the session's transfer limit run at once. */
+ * Bytes go between disk and socket in fixed-size chunks, on the session's
+ * worker thread: memory stays constant whatever the file's size, and the
+ * host's thread never reads, writes or hashes a byte. An upload's MD5 is
+ * computed as its bytes are read, a download's only when the server's ETag
+ * is one (32 hex digits: a multipart or SSE-KMS ETag is not), so the check
+ * never reads the file twice. Transfers are requests of the session: they
+ * share its connections, and at most its transfer limit run at once. */
 #ifndef UGC_TRANSFER_H
 #define UGC_TRANSFER_H
 
@@ -25,31 +27,33 @@ typedef struct ugc_xfer_result {
   int64_t resumed_from;  /* a download's starting offset */
   int aborted;           /* stopped: by the progress function or a cancel */
   char etag[80];         /* the ETag header, quotes removed */
-  char md5_hex[33];      /* MD5 of the whole object (for downloads: the whole file) */
+  char md5_hex[33];      /* MD5 of the whole object (for downloads: the whole
+                          * file), "" when not computed (see above) */
   char request_id[96];   /* x-amz-request-id or x-amzn-RequestId */
   char message[320];     /* never holds the URL: presigned URLs carry secrets */
   char error_body[1024]; /* the start of a non-2xx body (S3's XML error) */
 } ugc_xfer_result;
 
-/* Start a PUT of the file at path to url (no Content-Type, no Content-MD5),
- * or a GET of url into part_path resuming from its bytes (Range). NULL only
- * when out of memory; a file that cannot be opened gives a finished request
- * whose result says why. */
-ugc_req *ugc_upload_start(ugc_session *s, const char *url, const char *path);
-ugc_req *ugc_download_start(ugc_session *s, const char *url, const char *part_path);
+/* A PUT of the file at path to url (no Content-Type, no Content-MD5), or a
+ * GET of url into part_path resuming from its bytes (Range); submit it with
+ * ugc_req_submit. NULL only when out of memory: a file that cannot be opened
+ * gives a finished request whose result says why. */
+ugc_req *ugc_upload_new(ugc_session *s, const char *url, const char *path);
+ugc_req *ugc_download_new(ugc_session *s, const char *url, const char *part_path);
+/* A transfer's outcome once done (NULL for a post). */
 const ugc_xfer_result *ugc_req_xfer(const ugc_req *q);
-/* Bytes done so far and the total when known (else -1). */
+/* Bytes done so far and the total when known (else -1); any time. */
 void ugc_req_progress(const ugc_req *q, int64_t *done, int64_t *total);
 
-/* Blocking forms: start, then step the session until done, calling fn
- * between steps (at most every 100 ms), never from inside libcurl. */
+/* Blocking forms: submit, then wait, calling fn on the caller's thread at
+ * most every 100 ms while bytes move. */
 ugc_error ugc_xfer_upload(ugc_session *s, const char *url, const char *path, ugc_progress_fn fn,
                           void *ud, ugc_xfer_result *r);
 ugc_error ugc_xfer_download(ugc_session *s, const char *url, const char *part_path,
                             ugc_progress_fn fn, void *ud, ugc_xfer_result *r);
 
-/* MD5 of a file as lowercase hex; 0 on success. */
-int ugc_md5_file(const char *path, char out_hex[33]);
+/* Whether an ETag (quotes removed) is a plain MD5: 32 hex digits. */
+int ugc_etag_is_md5(const char *etag);
 
 UGC_END_HIDDEN
 

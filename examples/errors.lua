@@ -164,9 +164,13 @@ local cases = {
     fault('{"target":"upload","count":1,"etag":"\\"00000000000000000000000000000000\\""}')
     return ugc.files.upload_path{ path = video, file_type = "mp4" }
   end },
-  { "cancelled", "an upload whose on_progress returns false", function()
-    fault('{"target":"upload","count":1,"delay_ms":300}') -- slow enough for a progress call
-    return ugc.files.upload_path{ path = video, file_type = "mp4", on_progress = function() return false end }
+  { "cancelled", "a download whose on_progress returns false", function()
+    -- half the bytes, then a pause: the transfer is caught in the middle
+    fault('{"target":"download","count":1,"stall_ms":500}')
+    local dest = os.tmpname()
+    os.remove(dest)
+    return ugc.files.download{ file = assert(ugc.files.retrieve(file.id)), path = dest,
+      on_progress = function() return false end }
   end },
   { "expired", "an upload URL used after its 15 minutes", function()
     local f = assert(ugc.files.create{ file_type = "mp4" })

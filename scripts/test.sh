@@ -45,7 +45,7 @@ run_busted() { # name lua cpath-dir [env...]
 }
 
 echo "== build"
-if ! make -s lua5.4 lua5.3 lua5.1 luajit asan core-test; then
+if ! make -s lua5.4 lua5.3 lua5.1 luajit asan tsan core-test; then
   count build 0 1
   echo "$PASSED passed, $FAILED failed"
   exit 1
@@ -91,6 +91,15 @@ URL=$(sed -n 's/^moveugc-sandbox listening on \(.*\)$/\1/p' "$LOGDIR/sb.log" | h
 MOVEUGC_SANDBOX_URL="$URL" ASAN_OPTIONS=detect_leaks=1 ./build/core-test >"$LOGDIR/core.log" 2>&1
 cat "$LOGDIR/core.log"
 count core $(summary_counts "$LOGDIR/core.log")
+
+echo "== core (C, ThreadSanitizer)"
+# the same tests, the worker thread and the host's checked for races; any
+# report stops the run (no summary line: counted as a failure)
+MOVEUGC_SANDBOX_URL="$URL" TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+  ./build/core-test-tsan >"$LOGDIR/core-tsan.log" 2>&1
+grep -v '^FAIL' "$LOGDIR/core-tsan.log" | grep -v '^[0-9]* passed' | head -n 40
+grep '^FAIL' "$LOGDIR/core-tsan.log"
+count "core tsan" $(summary_counts "$LOGDIR/core-tsan.log")
 kill "$SB_PID" 2>/dev/null; SB_PID=
 
 echo "== fuzz corpora (replay under ASan+UBSan)"
@@ -123,6 +132,16 @@ run_busted "specs luajit" luajit build/luajit
 ASAN_LIB=$(gcc -print-file-name=libasan.so)
 run_busted "specs lua5.4+asan" lua5.4 build/asan \
   LD_PRELOAD="$ASAN_LIB" ASAN_OPTIONS=detect_leaks=0:abort_on_error=1
+# the specs that drive the worker hardest, in a Lua 5.4 built with TSan
+# (spec/tsan/lua.c: the runtime linked in, so the shells the specs start
+# stay uninstrumented)
+log="$LOGDIR/specs-tsan.log"
+env LUA_PATH="$ROOT/binding/?.lua;$ROOT/binding/?/init.lua;$ROOT/spec/?.lua;;" \
+    LUA_CPATH="$ROOT/build/tsan/?.so;;" TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    ./build/tsan/lua "$(command -v busted)" -o utfTerminal \
+    spec/tasks_spec.lua spec/transfer_spec.lua spec/files_spec.lua spec/sandbox_answers_spec.lua \
+    2>&1 | tee "$log"
+count "specs lua5.4+tsan" $(busted_counts "$log")
 
 echo "== README and the rock (a fresh copy of the tree)"
 sh scripts/readme.sh >"$LOGDIR/readme.log" 2>&1

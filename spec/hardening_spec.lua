@@ -192,8 +192,9 @@ describe("hardening", function()
       local c = helper.client(sb)
       local file = assert(c.files.create{ file_type = "mp4" })
       local src = sample(dir .. "/big.mp4", ("x"):rep(16 * 1024 * 1024))
-      -- the server reads nothing for a second: the upload is caught in the middle
-      helper.fault(sb, { target = "upload", delay_ms = 1000 })
+      -- the server reads nothing for 3 s; libcurl stops waiting for its "100 Continue" after
+      -- 1 s and sends: the upload is caught in the middle, its bytes in the socket buffers
+      helper.fault(sb, { target = "upload", delay_ms = 3000 })
       local ok, err = c.files.upload{ file = file, path = src, on_progress = function() c:close() end }
       assert.is_nil(ok)
       assert.are.equal("cancelled", err.kind)

@@ -112,7 +112,7 @@ local refresher = transfer.refresher
 ---@class moveugc.UploadArgs
 ---@field file moveugc.File|string the table files.create returned, or a presigned URL
 ---@field path string the file on disk
----@field on_progress fun(sent: number, total: number): boolean?|nil called between steps; false stops
+---@field on_progress fun(sent: number, total: number): boolean?|nil every 100 ms at most as bytes move; false stops
 
 local UPLOAD_ARGS = { file = true, path = true, on_progress = true }
 

@@ -219,8 +219,11 @@ end
 ---@return moveugc.Task
 function Client:spawn(fn, ...) return tasks.spawn(self, fn, ...) end
 
---- Advances transfers and resumes tasks whose work is done, returning within
--- timeout seconds (default 0: never waits). Returns the unfinished task count.
+--- Collects what the client's worker thread finished, runs progress
+-- callbacks and resumes the tasks whose work is done. No network, file or
+-- hashing work happens here: that all runs on the worker. With timeout > 0
+-- it waits up to that many seconds when nothing is ready (default 0: never
+-- waits). Returns the unfinished task count.
 ---@param timeout number?
 ---@return integer pending
 function Client:step(timeout) return tasks.step(self, timeout) end
@@ -233,12 +236,21 @@ function Client:run() return tasks.run(self) end
 ---@return integer
 function Client:pending() return tasks.pending(self) end
 
---- How long a host may sleep before the next step, in ms (nil: nothing to wait for).
+--- How long a host that watches `fd()` may sleep before the next step, in
+-- ms: 0 when something is ready, the time to a task's next timer (a sleep, a
+-- progress call), nil when only the descriptor can bring news.
 ---@return integer?
 function Client:timeout_ms() return tasks.timeout_ms(self) end
 
---- The sockets libcurl waits on, for hosts with their own event loop
--- (luv, nginx): two lists of file descriptors, to read and to write.
+--- A file descriptor that becomes readable when `step` has something to do
+-- (a request or transfer finished): for hosts that wait instead of polling
+-- (luv, cqueues, epoll, a C engine). Only ever read by the client; watch it
+-- for reading, call `step(0)` when it fires, and also after `timeout_ms()`.
+---@return integer fd
+function Client:fd() return self._session:fd() end
+
+--- Deprecated: `{ fd() }, {}`. Before the worker thread this listed
+-- libcurl's sockets; a host that watches these lists still works.
 ---@return integer[] read, integer[] write
 function Client:sockets() return self._session:sockets() end
 
@@ -317,7 +329,7 @@ end
 ---@field log fun(event: table)? per request: operation, status, attempts, ms, request_id (see callback_error)
 ---@field max_body integer? the largest response body accepted, in bytes, 1 or more (default 64 MiB)
 ---@field max_transfers integer? concurrent uploads and downloads, 1 to 1024 (default 4)
----@field step_budget_ms number? ms (0 to 1e6) a step(0) may feed uploads; then they wait for the next step (default 1)
+---@field step_budget_ms number? deprecated and ignored: transfers run on the worker thread, a step does no I/O
 ---@field on_task_error fun(err: any, task: moveugc.Task)? sees errors raised in tasks
 
 --- Creates a client. Options: api_key (default $MOVE_API_KEY), endpoint
@@ -333,7 +345,6 @@ function M.new(opts)
       endpoint = o.endpoint, api_key = o.api_key, user_agent = o.user_agent,
       timeout = o.timeout, connect_timeout = o.connect_timeout, max_retries = o.max_retries,
       ca_file = o.ca_file, max_body = o.max_body, max_transfers = o.max_transfers,
-      step_budget_ms = o.step_budget_ms,
     },
     _log = o.log,
     _on_task_error = o.on_task_error,

@@ -2,15 +2,22 @@
  * The session tests talk to a sandbox when MOVEUGC_SANDBOX_URL is set (the
  * test command starts one) and to a closed loopback port otherwise. */
 #define _POSIX_C_SOURCE 200809L
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "ugc_buf.h"
-#include "ugc_req.h" /* private: the test looks at the pause bookkeeping */
+#include "ugc_headers.h"
 #include "ugc_session.h"
+#include "ugc_transfer.h"
 
 int ugc_test_passed, ugc_test_failed; /* shared with the other test files */
 
@@ -151,23 +158,56 @@ static void test_session_sandbox(const char *url) {
   ugc_session_free(s);
 }
 
-/* The non-blocking face: many posts on one multi handle, cancel, timers. */
+/* A listening socket that never accepts or answers: requests to it stay in
+ * flight until cancelled. Returns the socket, port in *port. */
+static int silent_server(int *port) {
+  struct sockaddr_in a;
+  socklen_t n = sizeof a;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 64) != 0 ||
+      getsockname(fd, (struct sockaddr *)&a, &n) != 0)
+    return -1;
+  *port = ntohs(a.sin_port);
+  return fd;
+}
+
+static int wait_readable(int fd, int ms) {
+  struct pollfd p;
+  p.fd = fd;
+  p.events = POLLIN;
+  p.revents = 0;
+  return poll(&p, 1, ms) == 1 && (p.revents & POLLIN);
+}
+
+/* The non-blocking face: many posts at once on the worker, the wake-up
+ * descriptor, collecting. */
 static void test_session_async(const char *url) {
   static const char body[] = "{\"query\":\"{ client { id } }\"}";
   ugc_req *q[6];
   int i, live, steps = 0, all_ok = 1;
+  double t0;
   ugc_session *s = make_session(url, 2, 0);
   if (!s) return;
   CHECK(ugc_session_timeout_ms(s) == -1); /* nothing to wait for */
-  for (i = 0; i < 6; i++) q[i] = ugc_post_start(s, body, sizeof body - 1, i % 2);
-  CHECK(q[0] && q[5] && ugc_session_live(s) == 6);
-  ugc_req_cancel(q[5]);
-  CHECK(ugc_req_done(q[5]) && ugc_req_result(q[5])->error == UGC_E_CANCELLED);
+  CHECK(!wait_readable(ugc_session_fd(s), 0));
+  for (i = 0; i < 6; i++) {
+    q[i] = ugc_post_new(s, body, sizeof body - 1, i % 2);
+    CHECK(q[i] != NULL && !ugc_req_done(q[i]));
+    ugc_req_submit(q[i]);
+  }
+  CHECK(ugc_session_live(s) == 6);
+  /* the descriptor wakes a host that waits instead of polling */
+  CHECK(wait_readable(ugc_session_fd(s), 5000));
+  CHECK(ugc_session_timeout_ms(s) == 0);
   do {
     live = ugc_session_step(s, 100);
   } while (live > 0 && ++steps < 1000);
   CHECK(live == 0);
-  for (i = 0; i < 5; i++) {
+  CHECK(!wait_readable(ugc_session_fd(s), 0)); /* collected: quiet again */
+  for (i = 0; i < 6; i++) {
     const ugc_result *r = ugc_req_result(q[i]);
     all_ok &= ugc_req_done(q[i]) && r->error == UGC_OK && r->status == 200 &&
               strstr(r->body, "\"client\"") != NULL;
@@ -175,29 +215,45 @@ static void test_session_async(const char *url) {
   CHECK(all_ok);
   for (i = 0; i < 6; i++) ugc_req_free(q[i]);
   CHECK(ugc_session_live(s) == 0);
-  /* a request still running when its session goes is cancelled, not lost */
-  q[0] = ugc_post_start(s, body, sizeof body - 1, 0);
-  ugc_req_set_owned(q[0]);
+  /* step with a timeout and nothing in flight is a sleep, not a spin */
+  t0 = ugc_now_ms();
+  CHECK(ugc_session_step(s, 30) == 0);
+  CHECK(ugc_now_ms() - t0 >= 25);
   ugc_session_free(s);
-  CHECK(ugc_req_done(q[0]) && ugc_req_result(q[0])->error == UGC_E_CANCELLED);
-  ugc_req_free(q[0]);
 }
 
-/* A presigned upload URL from createFile, unescaped from the JSON body. */
-static int upload_url(ugc_session *s, char *out, size_t n) {
-  static const char body[] = "{\"query\":\"mutation { createFile(type: \\\"mp4\\\") { presignedUrl } }\"}";
-  ugc_result r;
+/* A string field of a JSON body, unescaped (enough for URLs and ids). */
+static int json_field(const char *body, const char *key, char *out, size_t n) {
+  char pat[64];
   const char *p, *e;
   size_t o = 0;
-  if (ugc_session_post(s, body, sizeof body - 1, 1, &r) != UGC_OK) return -1;
-  p = strstr(r.body, "\"presignedUrl\":\"");
-  if (!p) return -1;
-  for (p += 16, e = strchr(p, '"'); p && e && p < e && o + 1 < n; p++) {
+  snprintf(pat, sizeof pat, "\"%s\":\"", key);
+  if (!(p = strstr(body, pat))) return -1;
+  for (p += strlen(pat), e = strchr(p, '"'); e && p < e && o + 1 < n; p++) {
     if (*p == '\\' && p + 1 < e) p++; /* \/ and the like */
     out[o++] = *p;
   }
   out[o] = '\0';
   return o > 0 ? 0 : -1;
+}
+
+/* A presigned upload URL from createFile, and the file's id if id != NULL. */
+static int upload_url(ugc_session *s, char *out, size_t n, char *id) {
+  static const char body[] =
+      "{\"query\":\"mutation { createFile(type: \\\"mp4\\\") { id presignedUrl } }\"}";
+  ugc_result r;
+  if (ugc_session_post(s, body, sizeof body - 1, 1, &r) != UGC_OK) return -1;
+  if (id && json_field(r.body, "id", id, 64) != 0) return -1;
+  return json_field(r.body, "presignedUrl", out, n);
+}
+
+/* The download URL getFile gives for a file that has its bytes. */
+static int download_url(ugc_session *s, const char *id, char *out, size_t n) {
+  char body[256];
+  ugc_result r;
+  snprintf(body, sizeof body, "{\"query\":\"{ getFile(fileId: \\\"%s\\\") { presignedUrl } }\"}", id);
+  if (ugc_session_post(s, body, strlen(body), 0, &r) != UGC_OK) return -1;
+  return json_field(r.body, "presignedUrl", out, n);
 }
 
 /* A temporary file of mib MiB of one 16-byte line repeated; path is a
@@ -210,103 +266,148 @@ static int sample_file(char *path, int mib, const char line[17]) {
   return fclose(f) == 0 ? 0 : -1;
 }
 
-/* step(0) stops feeding uploads at its budget: they pause, the host is told
- * to step again at once, and the next steps carry them to the end intact. */
-static void test_step_budget(const char *url) {
-  char put[1024], path[] = "/tmp/moveugc-budget-XXXXXX";
-  ugc_req *q[3];
-  int i, steps = 0, paused_seen = 0, told_now = 1, ok = 1, never = 1;
+/* Requests that never finish on their own: cancelled, freed while the worker
+ * has them, and cancelled by the session's end. */
+static void test_session_cancel(void) {
+  static const char body[] = "{\"query\":\"{ client { id } }\"}";
+  char url[64], path[] = "/tmp/moveugc-cancel-XXXXXX", part[64];
+  int port = 0, i, srv = silent_server(&port);
+  ugc_req *q[4];
   ugc_session *s;
-  CHECK(sample_file(path, 4, "budgeted bytes\n.") == 0);
+  CHECK(srv >= 0);
+  if (srv < 0) return;
+  snprintf(url, sizeof url, "http://127.0.0.1:%d/graphql", port);
   s = make_session(url, 0, 0);
   if (!s) return;
-  ugc_session_set_transfer_limit(s, 3);
-  ugc_session_set_step_budget(s, 0.001);
+  q[0] = ugc_post_new(s, body, sizeof body - 1, 1);
+  ugc_req_submit(q[0]);
+  CHECK(ugc_req_wait(q[0], 50) == -1 && !ugc_req_done(q[0])); /* no answer comes */
+  ugc_req_cancel(q[0]);
+  CHECK(ugc_req_done(q[0]) && ugc_req_result(q[0])->error == UGC_E_CANCELLED);
+  CHECK(ugc_session_live(s) == 0);
+  ugc_req_free(q[0]);
+
+  /* a transfer cancelled in flight: done (its file closed) when cancel returns */
+  CHECK(sample_file(path, 1, "cancelled bytes\n") == 0);
+  q[0] = ugc_upload_new(s, url, path);
+  ugc_req_submit(q[0]);
+  ugc_req_wait(q[0], 50);
+  ugc_req_cancel(q[0]);
+  CHECK(ugc_req_done(q[0]) && ugc_req_xfer(q[0])->error == UGC_E_CANCELLED &&
+        ugc_req_xfer(q[0])->aborted);
+  ugc_req_free(q[0]);
+
+  /* freed while the worker has them (the worker frees them: no leak under
+   * LeakSanitizer), and one cancelled before the worker took it */
   for (i = 0; i < 3; i++) {
-    CHECK(upload_url(s, put, sizeof put) == 0);
-    q[i] = ugc_upload_start(s, put, path);
+    q[i] = i == 1 ? ugc_upload_new(s, url, path) : ugc_post_new(s, body, sizeof body - 1, 0);
+    ugc_req_submit(q[i]);
   }
-  while (ugc_session_step(s, 0) > 0 && ++steps < 1000000) {
-    if (s->paused) {
-      paused_seen++;
-      told_now &= ugc_session_timeout_ms(s) == 0;
+  ugc_req_wait(q[0], 20);
+  for (i = 0; i < 3; i++) ugc_req_free(q[i]);
+  CHECK(ugc_session_live(s) == 0);
+  q[3] = ugc_post_new(s, body, sizeof body - 1, 0);
+  ugc_req_submit(q[3]);
+  ugc_req_cancel(q[3]);
+  CHECK(ugc_req_done(q[3]) && ugc_req_result(q[3])->error == UGC_E_CANCELLED);
+  ugc_req_free(q[3]);
+
+  /* requests still running when their session goes are cancelled, not lost */
+  snprintf(part, sizeof part, "%s.part", path);
+  q[0] = ugc_post_new(s, body, sizeof body - 1, 0);
+  q[1] = ugc_download_new(s, url, part);
+  ugc_req_submit(q[0]);
+  ugc_req_submit(q[1]);
+  ugc_req_wait(q[0], 20);
+  ugc_session_free(s);
+  CHECK(ugc_req_done(q[0]) && ugc_req_result(q[0])->error == UGC_E_CANCELLED);
+  CHECK(ugc_req_done(q[1]) && ugc_req_xfer(q[1])->error == UGC_E_CANCELLED);
+  ugc_req_free(q[0]);
+  ugc_req_free(q[1]);
+  remove(part);
+  remove(path);
+  close(srv);
+}
+
+/* Transfers on the worker: more than the limit at once, each checked
+ * against its ETag; the same bytes back, hashed because the ETag is an MD5. */
+static void test_transfers(const char *url) {
+  enum { N = 5 };
+  char put[N][1024], path[] = "/tmp/moveugc-xfer-XXXXXX", part[64], err[128], id[64] = "";
+  ugc_req *q[N];
+  int i, ok = 1, moved = 0;
+  ugc_session *s;
+  ugc_config cfg;
+  CHECK(sample_file(path, 4, "worker's bytes.\n") == 0);
+  ugc_config_defaults(&cfg);
+  cfg.endpoint = url;
+  cfg.api_key = "sandbox-key-0123456789";
+  cfg.user_agent = "moveugc-core-test";
+  cfg.transfer_limit = 2;
+  s = ugc_session_new(&cfg, err, sizeof err);
+  CHECK(s != NULL);
+  if (!s) return;
+  for (i = 0; i < N; i++) CHECK(upload_url(s, put[i], sizeof put[i], i == 0 ? id : NULL) == 0);
+  for (i = 0; i < N; i++) {
+    q[i] = ugc_upload_new(s, put[i], path);
+    ugc_req_submit(q[i]);
+  }
+  while (ugc_session_step(s, 1000) > 0) {
+    for (i = 0; i < N; i++) {
+      int64_t d, t;
+      ugc_req_progress(q[i], &d, &t);
+      moved |= d > 0 && t == 4 * 1024 * 1024;
     }
   }
-  CHECK(paused_seen > 0 && told_now);
-  for (i = 0; i < 3; i++) {
+  for (i = 0; i < N; i++) {
     const ugc_xfer_result *r = ugc_req_xfer(q[i]);
     ok &= r->error == UGC_OK && r->status == 200 && r->bytes == 4 * 1024 * 1024 &&
-          strcmp(r->etag, r->md5_hex) == 0;
+          strlen(r->md5_hex) == 32 && strcmp(r->etag, r->md5_hex) == 0;
     ugc_req_free(q[i]);
   }
   CHECK(ok);
-  /* a paused upload cancelled (two, so that one waits its turn), its
-   * handle pooled and reused cleanly below */
-  for (i = 0; i < 2; i++) {
-    CHECK(upload_url(s, put, sizeof put) == 0);
-    q[i] = ugc_upload_start(s, put, path);
-  }
-  for (i = 0; i < 100000 && !s->paused; i++) ugc_session_step(s, 0);
-  CHECK(s->paused == 1);
-  i = q[0]->paused ? 0 : 1;
-  ugc_req_cancel(q[i]);
-  CHECK(s->paused == 0 && ugc_req_xfer(q[i])->error == UGC_E_CANCELLED);
-  while (ugc_session_step(s, 0) > 0) {
-  }
-  CHECK(ugc_req_xfer(q[1 - i])->error == UGC_OK && ugc_req_xfer(q[1 - i])->status == 200);
-  ugc_req_free(q[0]);
-  ugc_req_free(q[1]);
-  ugc_session_set_step_budget(s, 0); /* no budget: nothing pauses */
-  CHECK(upload_url(s, put, sizeof put) == 0);
-  q[0] = ugc_upload_start(s, put, path);
-  while (ugc_session_step(s, 0) > 0) never &= s->paused == 0;
-  CHECK(never);
+  CHECK(moved);
+  snprintf(part, sizeof part, "%s.part", path);
+  CHECK(download_url(s, id, put[0], sizeof put[0]) == 0);
+  q[0] = ugc_download_new(s, put[0], part);
+  ugc_req_submit(q[0]);
+  CHECK(ugc_req_wait(q[0], 30000) == 0);
   CHECK(ugc_req_xfer(q[0])->error == UGC_OK && ugc_req_xfer(q[0])->status == 200);
+  CHECK(ugc_req_xfer(q[0])->bytes == 4 * 1024 * 1024);
+  CHECK(strcmp(ugc_req_xfer(q[0])->md5_hex, ugc_req_xfer(q[0])->etag) == 0);
   ugc_req_free(q[0]);
   ugc_session_free(s);
+  remove(part);
   remove(path);
 }
 
-/* When the budget is what limits uploads, it goes round: none starves while
- * the first ones finish (libcurl visits its handles in one fixed order, and
- * before this the first ones took every step's budget). */
-static void test_step_fairness(const char *url) {
-  char put[1024], path[] = "/tmp/moveugc-fair-XXXXXX";
-  enum { N = 12 };
-  ugc_req *q[N];
-  int i, steps = 0, first_done = 0, all_ok = 1;
-  int64_t least = -1;
-  ugc_session *s;
-  CHECK(sample_file(path, 4, "fairly shared.\n.") == 0);
-  s = make_session(url, 0, 0);
+/* A child forked after the session was made has no worker: the session
+ * says so, and freeing it there returns at once (it is abandoned). */
+static void test_session_fork(void) {
+  int status = -1;
+  pid_t pid;
+  ugc_session *s = make_session("http://127.0.0.1:1/graphql", 0, 0);
   if (!s) return;
-  ugc_session_set_transfer_limit(s, N);
-  ugc_session_set_step_budget(s, 1); /* a frame loop: 1 ms, then a 4 ms frame */
-  for (i = 0; i < N; i++) {
-    CHECK(upload_url(s, put, sizeof put) == 0);
-    q[i] = ugc_upload_start(s, put, path);
+  CHECK(!ugc_session_forked(s));
+  fflush(NULL);
+  pid = fork();
+  if (pid == 0) {
+    int forked = ugc_session_forked(s);
+    ugc_session_free(s);
+    _exit(forked ? 0 : 3);
   }
-  while (ugc_session_step(s, 0) > 0 && ++steps < 100000) {
-    struct timespec frame = {0, 4000000};
-    nanosleep(&frame, NULL);
-    for (i = 0; i < N && !first_done; i++) first_done = ugc_req_done(q[i]);
-    if (first_done && least < 0) { /* the moment the first one finished */
-      for (i = 0; i < N; i++)
-        if (least < 0 || q[i]->chunks < least) least = q[i]->chunks;
-    }
-  }
-  /* 2 MiB is 32 chunks of 64 KiB: everyone is well on its way */
-  /* every upload had moved by then. (Of 64 chunks, the least was 0 to 3
-   * before uploads took turns, 5 to 10 after, and 6 to 14 with no budget at
-   * all: the rest is the order in which the sandbox reads its sockets.) */
-  CHECK(least > 0);
-  for (i = 0; i < N; i++) {
-    all_ok &= ugc_req_xfer(q[i])->error == UGC_OK && ugc_req_xfer(q[i])->status == 200;
-    ugc_req_free(q[i]);
-  }
-  CHECK(all_ok);
+  CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
   ugc_session_free(s);
-  remove(path);
+}
+
+static void test_etag_is_md5(void) {
+  CHECK(ugc_etag_is_md5("d41d8cd98f00b204e9800998ecf8427e"));
+  CHECK(ugc_etag_is_md5("D41D8CD98F00B204E9800998ECF8427E"));
+  CHECK(!ugc_etag_is_md5("d41d8cd98f00b204e9800998ecf8427e-2")); /* multipart */
+  CHECK(!ugc_etag_is_md5("d41d8cd98f00b204e9800998ecf8427"));
+  CHECK(!ugc_etag_is_md5("g41d8cd98f00b204e9800998ecf8427e"));
+  CHECK(!ugc_etag_is_md5(""));
 }
 
 int main(void) {
@@ -315,6 +416,9 @@ int main(void) {
   test_json_string();
   test_retry_policy();
   test_session_refused();
+  test_session_cancel();
+  test_etag_is_md5();
+  test_session_fork();
   test_webhook();
   test_fs();
   test_headers();
@@ -322,8 +426,7 @@ int main(void) {
   if (url && *url) {
     test_session_sandbox(url);
     test_session_async(url);
-    test_step_budget(url);
-    test_step_fairness(url);
+    test_transfers(url);
   }
   else fprintf(stderr, "note: MOVEUGC_SANDBOX_URL unset, sandbox session tests not run\n");
   fflush(stderr);

@@ -10,15 +10,17 @@
  * when set, still come first.
  *
  * The script below spawns one SDK task (list jobs, then read the client);
- * the host's loop calls step(0) every frame and sleeps as long as
- * ugc:timeout_ms() allows, never longer than a frame. */
+ * the host's loop calls step(0) every frame. Between frames it waits on
+ * ugc:fd(), the descriptor the SDK's worker thread makes readable when a
+ * step has work, for as long as ugc:timeout_ms() allows, never longer than
+ * a frame: an engine with its own event loop adds the descriptor to it. */
 #define _POSIX_C_SOURCE 200809L
 #include <lauxlib.h>
 #include <lua.h>
 #include <lualib.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #ifndef MOVEUGC_PATH
 #define MOVEUGC_PATH ""
@@ -61,6 +63,7 @@ static int call_method(lua_State *L, const char *global, const char *method, int
 
 int main(void) {
   lua_State *L = luaL_newstate();
+  struct pollfd wake;
   long frames = 0;
   int rc = 1;
   luaL_openlibs(L);
@@ -71,8 +74,15 @@ int main(void) {
     lua_close(L);
     return 1;
   }
+  if (call_method(L, "ugc", "fd", 1) != 0) {
+    lua_close(L);
+    return 1;
+  }
+  wake.fd = (int)lua_tointeger(L, -1);
+  wake.events = POLLIN;
+  lua_pop(L, 1);
   for (;;) {
-    struct timespec ts = {0, 16 * 1000000L}; /* one frame at 60 Hz */
+    int wait_ms = 16; /* one frame at 60 Hz */
     long pending;
     lua_getglobal(L, "ugc");
     lua_getfield(L, -1, "step");
@@ -96,14 +106,13 @@ int main(void) {
       }
       break;
     }
-    /* sleep no longer than the SDK asks, and never more than a frame */
+    /* wait no longer than the SDK asks, and never more than a frame; the
+     * descriptor cuts the wait short when a request finishes */
     if (call_method(L, "ugc", "timeout_ms", 1) == 0) {
-      if (lua_isnumber(L, -1) && lua_tointeger(L, -1) < 16) {
-        ts.tv_nsec = (long)lua_tointeger(L, -1) * 1000000L;
-      }
+      if (lua_isnumber(L, -1) && lua_tointeger(L, -1) < wait_ms) wait_ms = (int)lua_tointeger(L, -1);
       lua_pop(L, 1);
     }
-    nanosleep(&ts, NULL);
+    poll(&wake, 1, wait_ms);
   }
   call_method(L, "ugc", "close", 0);
   lua_close(L);

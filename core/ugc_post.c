@@ -1,0 +1,300 @@
+#define _POSIX_C_SOURCE 200809L
+/* Posts: one GraphQL request body to the endpoint, retried where that is
+ * safe, the response body kept in memory. A kind of request (ugc_req.h):
+ * everything but ugc_post_new and the result readers runs on the worker. */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ugc_req.h"
+
+typedef struct ugc_post {
+  ugc_req base;
+  char *body;        /* owned, or borrowed by a blocking post */
+  int body_borrowed;
+  size_t body_len, send_off;
+  int mutation;
+  ugc_buf resp;
+  ugc_result res;
+} ugc_post;
+
+/* ==== libcurl callbacks: they fill C buffers only ====================== */
+
+static size_t ugc_on_body(char *p, size_t size, size_t n, void *ud) {
+  ugc_post *q = ud;
+  if (ugc_buf_append(&q->resp, p, size * n) != 0) return 0; /* aborts the transfer */
+  return size * n;
+}
+
+static size_t ugc_on_header(char *p, size_t size, size_t n, void *ud) {
+  ugc_post *q = ud;
+  ugc_headers_line(&q->base.hdr, p, size * n, (long)time(NULL));
+  return size * n;
+}
+
+static size_t ugc_on_read(char *p, size_t size, size_t n, void *ud) {
+  ugc_post *q = ud;
+  size_t want = size * n, left = q->body_len - q->send_off;
+  if (want > left) want = left;
+  memcpy(p, q->body + q->send_off, want);
+  q->send_off += want;
+  return want;
+}
+
+/* libcurl silently re-sends a request whose reused connection died before any
+ * response byte arrived. For a mutation whose body already went out that
+ * would run it twice, so rewinding is refused once a byte has been read. A
+ * query may go again: it is counted as the attempt it is. */
+static int ugc_on_seek(void *ud, curl_off_t offset, int origin) {
+  ugc_post *q = ud;
+  if (origin != SEEK_SET || offset != 0) return CURL_SEEKFUNC_FAIL;
+  if (q->send_off != 0) {
+    if (q->mutation) return CURL_SEEKFUNC_FAIL;
+    q->res.attempts++;
+    q->send_off = 0;
+  }
+  return CURL_SEEKFUNC_OK;
+}
+
+/* ==== the ops ========================================================== */
+
+/* What every post shares, set once per easy handle. */
+static int ugc_post_configure(CURL *c, ugc_session *s) {
+  const ugc_config *cfg = ugc_session_config(s);
+  int rc = 0;
+  rc |= curl_easy_setopt(c, CURLOPT_URL, cfg->endpoint);
+  rc |= curl_easy_setopt(c, CURLOPT_HTTPHEADER, ugc_session_headers(s));
+  rc |= curl_easy_setopt(c, CURLOPT_USERAGENT, cfg->user_agent);
+  rc |= curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+  rc |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+  rc |= curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+  rc |= curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
+  rc |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms);
+  rc |= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, cfg->timeout_ms);
+  rc |= curl_easy_setopt(c, CURLOPT_POST, 1L);
+  /* the body through a read function, so that every time it goes out is seen */
+  rc |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, ugc_on_body);
+  rc |= curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, ugc_on_header);
+  rc |= curl_easy_setopt(c, CURLOPT_READFUNCTION, ugc_on_read);
+  rc |= curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, ugc_on_seek);
+  rc |= ugc_easy_web_only(c);
+#if LIBCURL_VERSION_NUM >= 0x072f00
+  /* HTTP/2 over TLS when the server offers it, HTTP/1.1 otherwise; a build
+   * without nghttp2 refuses the option, which is fine. */
+  curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+#endif
+  if (cfg->ca_file) rc |= curl_easy_setopt(c, CURLOPT_CAINFO, cfg->ca_file);
+  return rc;
+}
+
+static void ugc_post_fail(ugc_post *q, ugc_error e, const char *message) {
+  q->res.error = e;
+  q->res.reach = UGC_REACH_NONE;
+  snprintf(q->res.message, sizeof q->res.message, "%s", message);
+  q->res.body = "";
+  q->res.body_len = 0;
+}
+
+static const struct ugc_req_ops ugc_post_ops;
+
+static int ugc_post_start(ugc_req *r) {
+  ugc_post *q = (ugc_post *)r;
+  int fresh = 0, rc = 0;
+  CURL *c = r->easy = ugc_easy_take(r->s, &ugc_post_ops, &fresh);
+  if (!c) {
+    ugc_post_fail(q, UGC_E_NOMEM, "out of memory");
+    return -1;
+  }
+  if (fresh) rc = ugc_post_configure(c, r->s);
+  /* then only what is this request's own */
+  rc |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->curl_err);
+  rc |= curl_easy_setopt(c, CURLOPT_WRITEDATA, q);
+  rc |= curl_easy_setopt(c, CURLOPT_HEADERDATA, q);
+  rc |= curl_easy_setopt(c, CURLOPT_READDATA, q);
+  rc |= curl_easy_setopt(c, CURLOPT_SEEKDATA, q);
+  rc |= curl_easy_setopt(c, CURLOPT_PRIVATE, (void *)r);
+  rc |= curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->body_len);
+  if (rc != 0) {
+    ugc_post_fail(q, UGC_E_INTERNAL, "libcurl rejected an option");
+    return -1;
+  }
+  return 0;
+}
+
+/* (Re)starts an attempt: fresh buffers. */
+static void ugc_post_attempt(ugc_req *r) {
+  ugc_post *q = (ugc_post *)r;
+  ugc_buf_reset(&q->resp);
+  q->send_off = 0;
+  r->curl_err[0] = '\0';
+  ugc_headers_reset(&r->hdr);
+  q->res.retry_after_s = -1;
+  q->res.request_id[0] = '\0';
+  q->res.attempts++;
+}
+
+static ugc_error ugc_classify(CURLcode rc, ugc_reach *reach, int *permanent) {
+  *reach = UGC_REACH_MAYBE;
+  *permanent = 0;
+  switch (rc) {
+    case CURLE_UNSUPPORTED_PROTOCOL:
+      *reach = UGC_REACH_NONE;
+      *permanent = 1;
+      return UGC_E_PROTOCOL;
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+      *reach = UGC_REACH_NONE;
+      return UGC_E_NETWORK;
+    case CURLE_SSL_CONNECT_ERROR:
+      *reach = UGC_REACH_NONE;
+      return UGC_E_TLS;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+      *reach = UGC_REACH_NONE;
+      *permanent = 1; /* a wrong certificate stays wrong */
+      return UGC_E_TLS;
+    case CURLE_OPERATION_TIMEDOUT:
+      return UGC_E_TIMEOUT;
+    case CURLE_FAILED_INIT:
+      *reach = UGC_REACH_NONE;
+      *permanent = 1;
+      return UGC_E_INTERNAL;
+    case CURLE_OUT_OF_MEMORY:
+      *permanent = 1;
+      return UGC_E_NOMEM;
+    default:
+      return UGC_E_NETWORK;
+  }
+}
+
+/* An attempt ended: record it, then retry after a backoff or finish. */
+static ugc_next ugc_post_finished(ugc_req *base, CURLcode rc) {
+  ugc_post *q = (ugc_post *)base;
+  const ugc_config *cfg = ugc_session_config(base->s);
+  ugc_result *r = &q->res;
+  int permanent = 0;
+  curl_off_t pretransfer = 0;
+  r->status = 0;
+  curl_easy_getinfo(base->easy, CURLINFO_RESPONSE_CODE, &r->status);
+  r->retry_after_s = base->hdr.retry_after_s;
+  memcpy(r->request_id, base->hdr.request_id, sizeof r->request_id);
+  r->reach = UGC_REACH_MAYBE;
+  r->message[0] = '\0';
+  if (rc == CURLE_OK) {
+    r->error = UGC_OK;
+  } else if (rc == CURLE_WRITE_ERROR && q->resp.overflow) {
+    r->error = UGC_E_TOO_LARGE;
+    permanent = 1;
+    snprintf(r->message, sizeof r->message, "response body is larger than the %zu-byte limit",
+             cfg->max_body);
+  } else {
+    r->error = ugc_classify(rc, &r->reach, &permanent);
+    /* nothing left the machine if the transfer never got past connecting */
+    curl_easy_getinfo(base->easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
+    if (pretransfer == 0 && rc != CURLE_SEND_FAIL_REWIND) r->reach = UGC_REACH_NONE;
+    if (rc == CURLE_SEND_FAIL_REWIND) {
+      snprintf(r->message, sizeof r->message,
+               "connection lost after the request was sent; not retried because the "
+               "operation may already have been applied");
+    } else {
+      snprintf(r->message, sizeof r->message, "%s",
+               base->curl_err[0] ? base->curl_err : curl_easy_strerror(rc));
+    }
+  }
+  if (!permanent && r->attempts <= cfg->max_retries &&
+      ugc_should_retry(q->mutation, r->error, r->reach, r->status) &&
+      r->retry_after_s <= cfg->retry_after_max_s) {
+    double wait = ugc_backoff_s(cfg, r->attempts, r->retry_after_s, ugc_session_random(base->s));
+    base->wake_ms = ugc_now_ms() + wait * 1000.0;
+    return UGC_NEXT_RETRY;
+  }
+  r->body = q->resp.data ? q->resp.data : "";
+  r->body_len = q->resp.len;
+  r->elapsed_ms = ugc_now_ms() - base->start_ms;
+  return UGC_NEXT_DONE;
+}
+
+static void ugc_post_cancelled(ugc_req *base) {
+  ugc_post *q = (ugc_post *)base;
+  q->res.error = UGC_E_CANCELLED;
+  q->res.reach = UGC_REACH_MAYBE;
+  snprintf(q->res.message, sizeof q->res.message, "cancelled");
+  q->res.body = "";
+  q->res.body_len = 0;
+}
+
+static void ugc_post_release(ugc_req *base) {
+  ugc_post *q = (ugc_post *)base;
+  if (!q->body_borrowed) free(q->body);
+  q->body = NULL;
+  ugc_buf_free(&q->resp);
+}
+
+static const struct ugc_req_ops ugc_post_ops = {ugc_post_start, ugc_post_attempt, ugc_post_finished,
+                                                ugc_post_cancelled, ugc_post_release};
+
+/* ==== the host's side ================================================== */
+
+static ugc_req *ugc_post_make(ugc_session *s, const char *body, size_t len, int mutation,
+                              int borrow) {
+  ugc_post *q = calloc(1, sizeof *q);
+  if (!q) return NULL;
+  q->mutation = mutation;
+  q->body_len = len;
+  q->body_borrowed = borrow;
+  q->body = borrow ? (char *)body : malloc(len + 1);
+  if (!q->body) {
+    free(q);
+    return NULL;
+  }
+  if (!borrow) {
+    memcpy(q->body, body, len);
+    q->body[len] = '\0';
+  }
+  ugc_buf_init(&q->resp, ugc_session_config(s)->max_body);
+  q->res.retry_after_s = -1;
+  ugc_req_init(&q->base, s, &ugc_post_ops, UGC_REQ_POST, 0);
+  return &q->base;
+}
+
+ugc_req *ugc_post_new(ugc_session *s, const char *body, size_t len, int is_mutation) {
+  return ugc_post_make(s, body, len, is_mutation, 0);
+}
+
+const ugc_result *ugc_req_result(const ugc_req *q) {
+  return q->kind == UGC_REQ_POST ? &((const ugc_post *)q)->res : NULL;
+}
+
+ugc_error ugc_session_post(ugc_session *s, const char *body, size_t len, int is_mutation,
+                           ugc_result *r) {
+  /* the body is borrowed: this call waits until the worker is done with it */
+  ugc_req *base = ugc_post_make(s, body, len, is_mutation, 1);
+  ugc_post *q = (ugc_post *)base;
+  ugc_buf *last = ugc_session_last(s), swap;
+  if (!q) {
+    memset(r, 0, sizeof *r);
+    snprintf(r->message, sizeof r->message, "out of memory");
+    return r->error = UGC_E_NOMEM;
+  }
+  ugc_req_submit(base);
+  ugc_req_wait(base, -1);
+  *r = q->res;
+  /* hand the body over to the session so it outlives the request */
+  swap = *last;
+  *last = q->resp;
+  q->resp = swap;
+  ugc_buf_reset(&q->resp);
+  if (last->cap > 1024 * 1024 && last->len < 64 * 1024) ugc_buf_shrink(last, 64 * 1024);
+  r->body = last->data ? last->data : "";
+  r->body_len = last->len;
+  ugc_req_free(base);
+  return r->error;
+}
