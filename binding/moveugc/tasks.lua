@@ -6,8 +6,8 @@
 --   if task:done() then local job, err = task:result() end
 --
 -- Inside a task every SDK call (API calls, transfers, waits and their
--- sleeps) yields instead of blocking; `step` advances the client's transfers
--- on its one libcurl multi handle and resumes the tasks whose work is done.
+-- sleeps) yields instead of blocking; the client's worker thread moves the
+-- bytes, and `step` collects what it finished and resumes those tasks.
 -- Outside tasks the same calls block as before.
 local core = require "moveugc.core"
 local errors = require "moveugc.errors"
@@ -264,7 +264,7 @@ function tasks.step(client, timeout)
     end
     if task.wake then wait = math.max(0, math.min(wait, task.wake - now)) end
   end
-  client._session:step(wait, timeout == 0) -- only the caller's step(0) has the upload budget
+  client._session:step(wait)
   now = core.now()
   local n = #list
   client._stepping = true
