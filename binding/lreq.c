@@ -70,7 +70,8 @@ static int ugc_l_req_done(lua_State *L) {
   return 1;
 }
 
-/* req:result(snake) -> what session:post or session:upload/download return */
+/* req:result(snake) -> what session:post or session:upload/download return
+ * (the seam: binding/lresult.c) */
 static int ugc_l_req_result(lua_State *L) {
   ugc_lreq *lr = ugc_check_req(L);
   if (!lr->q) return luaL_error(L, "moveugc: the request was freed");

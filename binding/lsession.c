@@ -74,7 +74,6 @@ int ugc_l_session_new(lua_State *L) {
       (long)ceil(ugc_opt_number(L, 1, "timeout", cfg.timeout_ms / 1000.0, 0.001, 2e6) * 1000);
   cfg.connect_timeout_ms = (long)ceil(
       ugc_opt_number(L, 1, "connect_timeout", cfg.connect_timeout_ms / 1000.0, 0.001, 2e6) * 1000);
-  cfg.max_retries = (int)ugc_opt_number(L, 1, "max_retries", cfg.max_retries, 0, 10);
   cfg.max_body = (size_t)ugc_opt_number(L, 1, "max_body", (double)cfg.max_body, 1, 9007199254740992.0);
   cfg.transfer_limit = (int)ugc_opt_number(L, 1, "max_transfers", cfg.transfer_limit, 1, 1024);
   /* a valid empty object first, so a failure below leaves nothing dangling */
@@ -118,108 +117,6 @@ static int ugc_l_session_close(lua_State *L) {
   return 0;
 }
 
-/* ==== results ========================================================== */
-
-static const char *ugc_kind_name(ugc_error e) {
-  switch (e) {
-    case UGC_E_TIMEOUT: return "timeout";
-    case UGC_E_TLS: return "tls";
-    case UGC_E_TOO_LARGE: return "protocol";
-    case UGC_E_CANCELLED: return "cancelled";
-    case UGC_E_PROTOCOL: return "protocol";
-    case UGC_E_FILE: return "file";
-    case UGC_E_UNSUPPORTED: return "unsupported";
-    case UGC_E_NOMEM:
-    case UGC_E_INTERNAL: return "internal";
-    default: return "network";
-  }
-}
-
-static void ugc_push_snippet(lua_State *L, const char *s, size_t n) {
-  char out[161];
-  size_t i;
-  if (n > sizeof out - 1) n = sizeof out - 1;
-  for (i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    out[i] = (c < 0x20 || c == 0x7f) ? ' ' : (char)c;
-  }
-  lua_pushlstring(L, out, n);
-}
-
-/* -> status, doc, request_id, attempts, ms, retry_after, problem, snippet
- * -> nil, kind, message, attempts, ms, reached, status, request_id */
-int ugc_push_post_result(lua_State *L, const ugc_result *r, int keys) {
-  if (r->error != UGC_OK) {
-    lua_pushnil(L);
-    lua_pushstring(L, ugc_kind_name(r->error));
-    lua_pushstring(L, r->message);
-    lua_pushinteger(L, r->attempts);
-    lua_pushnumber(L, r->elapsed_ms);
-    lua_pushboolean(L, r->reach != UGC_REACH_NONE);
-    lua_pushinteger(L, r->status);
-    lua_pushstring(L, r->request_id);
-    return 8;
-  }
-  lua_pushinteger(L, r->status);
-  if (r->body_len == 0) {
-    lua_pushnil(L);
-    lua_pushliteral(L, "empty response body");
-  } else if (ugc_json_decode(L, r->body, r->body_len, keys)) {
-    lua_pushnil(L); /* no problem */
-  } else {
-    lua_pushnil(L);
-    lua_insert(L, -2); /* doc = nil, problem = decoder's message */
-  }
-  /* stack: status, doc, problem */
-  lua_pushstring(L, r->request_id);
-  lua_pushinteger(L, r->attempts);
-  lua_pushnumber(L, r->elapsed_ms);
-  if (r->retry_after_s >= 0) lua_pushnumber(L, r->retry_after_s);
-  else lua_pushnil(L);
-  lua_pushvalue(L, -5); /* move problem after retry_after */
-  lua_remove(L, -6);
-  if (lua_isnil(L, -1)) lua_pushnil(L);
-  else ugc_push_snippet(L, r->body, r->body_len);
-  return 8;
-}
-
-static void ugc_set_int(lua_State *L, const char *k, int64_t v) {
-#if LUA_VERSION_NUM >= 503
-  lua_pushinteger(L, (lua_Integer)v);
-#else
-  lua_pushnumber(L, (lua_Number)v);
-#endif
-  lua_setfield(L, -2, k);
-}
-
-static void ugc_set_str(lua_State *L, const char *k, const char *v) {
-  if (!v[0]) return;
-  lua_pushstring(L, v);
-  lua_setfield(L, -2, k);
-}
-
-int ugc_push_xfer_result(lua_State *L, const ugc_xfer_result *r) {
-  lua_createtable(L, 0, 12);
-  ugc_set_int(L, "status", r->status);
-  ugc_set_int(L, "bytes", r->bytes);
-  if (r->total >= 0) ugc_set_int(L, "total", r->total);
-  ugc_set_int(L, "resumed_from", r->resumed_from);
-  ugc_set_str(L, "etag", r->etag);
-  ugc_set_str(L, "md5", r->md5_hex);
-  ugc_set_str(L, "request_id", r->request_id);
-  ugc_set_str(L, "error_body", r->error_body);
-  if (r->error != UGC_OK) {
-    lua_pushstring(L, ugc_kind_name(r->error));
-    lua_setfield(L, -2, "error");
-    ugc_set_str(L, "message", r->message);
-  }
-  if (r->aborted) {
-    lua_pushboolean(L, 1);
-    lua_setfield(L, -2, "aborted");
-  }
-  return 1;
-}
-
 /* Encodes {"query":..,"operationName":..,"variables":..} into the session's
  * reusable buffer from the arguments at 2 (query), 3 (variables), 4 (name). */
 void ugc_build_body(lua_State *L, ugc_lsession *ls) {
@@ -241,7 +138,8 @@ void ugc_build_body(lua_State *L, ugc_lsession *ls) {
 
 /* ==== blocking calls =================================================== */
 
-/* session:post(query, variables, operation_name, is_mutation, snake) */
+/* session:post(query, variables, operation_name, is_mutation, snake)
+ * -> status, doc, meta or nil, failure (binding/lresult.c): one exchange */
 static int ugc_l_session_post(lua_State *L) {
   ugc_lsession *ls = ugc_check_session(L, 1);
   int mutation = lua_toboolean(L, 5), keys = lua_toboolean(L, 6) ? UGC_KEYS_SNAKE : UGC_KEYS_RAW;
@@ -282,7 +180,8 @@ static int ugc_call_progress(void *ud, int64_t done, int64_t total) {
   return 0;
 }
 
-/* session:upload(url, path, progress?) / session:download(url, part, progress?) */
+/* session:upload(url, path, progress?) / session:download(url, part, progress?)
+ * -> status, meta or nil, failure (binding/lresult.c) */
 static int ugc_l_session_transfer(lua_State *L, int upload) {
   ugc_lsession *ls = ugc_check_session(L, 1);
   const char *fname = upload ? "session:upload" : "session:download";
@@ -332,6 +231,13 @@ static int ugc_l_session_timeout_ms(lua_State *L) {
   return 1;
 }
 
+/* session:random() -> a number in [0, 1) for jitter, not for secrets */
+static int ugc_l_session_random(lua_State *L) {
+  ugc_lsession *ls = ugc_check_session(L, 1);
+  lua_pushnumber(L, ugc_session_random(ls->s));
+  return 1;
+}
+
 /* session:fd() -> the descriptor that is readable when step has work */
 static int ugc_l_session_fd(lua_State *L) {
   ugc_lsession *ls = ugc_check_session(L, 1);
@@ -373,6 +279,7 @@ int ugc_session_open(lua_State *L) {
                                      {"timeout_ms", ugc_l_session_timeout_ms},
                                      {"sockets", ugc_l_session_sockets},
                                      {"fd", ugc_l_session_fd},
+                                     {"random", ugc_l_session_random},
                                      {"close", ugc_l_session_close},
                                      {NULL, NULL}};
   static const luaL_Reg meta[] = {{"__gc", ugc_l_session_gc},

@@ -1,6 +1,6 @@
 #define _POSIX_C_SOURCE 200809L
-/* Posts: one GraphQL request body to the endpoint, retried where that is
- * safe, the response body kept in memory. A kind of request (ugc_req.h):
+/* Posts: one GraphQL request body to the endpoint, sent once (retrying is
+ * the caller's policy), the response body kept in memory. A kind of request (ugc_req.h):
  * everything but ugc_post_new and the result readers runs on the worker. */
 #include <curl/curl.h>
 #include <stdio.h>
@@ -52,7 +52,7 @@ static int ugc_on_seek(void *ud, curl_off_t offset, int origin) {
   if (origin != SEEK_SET || offset != 0) return CURL_SEEKFUNC_FAIL;
   if (q->send_off != 0) {
     if (q->mutation) return CURL_SEEKFUNC_FAIL;
-    q->res.attempts++;
+    q->res.sends++;
     q->send_off = 0;
   }
   return CURL_SEEKFUNC_OK;
@@ -132,94 +132,37 @@ static void ugc_post_attempt(ugc_req *r) {
   ugc_headers_reset(&r->hdr);
   q->res.retry_after_s = -1;
   q->res.request_id[0] = '\0';
-  q->res.attempts++;
+  q->res.sends = 1;
 }
 
-static ugc_error ugc_classify(CURLcode rc, ugc_reach *reach, int *permanent) {
-  *reach = UGC_REACH_MAYBE;
-  *permanent = 0;
-  switch (rc) {
-    case CURLE_UNSUPPORTED_PROTOCOL:
-      *reach = UGC_REACH_NONE;
-      *permanent = 1;
-      return UGC_E_PROTOCOL;
-    case CURLE_COULDNT_RESOLVE_HOST:
-    case CURLE_COULDNT_RESOLVE_PROXY:
-    case CURLE_COULDNT_CONNECT:
-      *reach = UGC_REACH_NONE;
-      return UGC_E_NETWORK;
-    case CURLE_SSL_CONNECT_ERROR:
-      *reach = UGC_REACH_NONE;
-      return UGC_E_TLS;
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CACERT_BADFILE:
-    case CURLE_SSL_CERTPROBLEM:
-    case CURLE_SSL_CIPHER:
-    case CURLE_SSL_ISSUER_ERROR:
-    case CURLE_SSL_CRL_BADFILE:
-    case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
-      *reach = UGC_REACH_NONE;
-      *permanent = 1; /* a wrong certificate stays wrong */
-      return UGC_E_TLS;
-    case CURLE_OPERATION_TIMEDOUT:
-      return UGC_E_TIMEOUT;
-    case CURLE_FAILED_INIT:
-      *reach = UGC_REACH_NONE;
-      *permanent = 1;
-      return UGC_E_INTERNAL;
-    case CURLE_OUT_OF_MEMORY:
-      *permanent = 1;
-      return UGC_E_NOMEM;
-    default:
-      return UGC_E_NETWORK;
-  }
-}
-
-/* An attempt ended: record it, then retry after a backoff or finish. */
-static ugc_next ugc_post_finished(ugc_req *base, CURLcode rc) {
+/* The exchange ended: record what happened. */
+static void ugc_post_finished(ugc_req *base, CURLcode rc) {
   ugc_post *q = (ugc_post *)base;
   const ugc_config *cfg = ugc_session_config(base->s);
   ugc_result *r = &q->res;
-  int permanent = 0;
-  curl_off_t pretransfer = 0;
   r->status = 0;
   curl_easy_getinfo(base->easy, CURLINFO_RESPONSE_CODE, &r->status);
   r->retry_after_s = base->hdr.retry_after_s;
   memcpy(r->request_id, base->hdr.request_id, sizeof r->request_id);
-  r->reach = UGC_REACH_MAYBE;
+  r->reach = ugc_curl_reach(base->easy, rc);
   r->message[0] = '\0';
   if (rc == CURLE_OK) {
     r->error = UGC_OK;
   } else if (rc == CURLE_WRITE_ERROR && q->resp.overflow) {
     r->error = UGC_E_TOO_LARGE;
-    permanent = 1;
     snprintf(r->message, sizeof r->message, "response body is larger than the %zu-byte limit",
              cfg->max_body);
+  } else if (rc == CURLE_SEND_FAIL_REWIND) {
+    r->error = UGC_E_NETWORK;
+    snprintf(r->message, sizeof r->message, "connection lost after the request was sent");
   } else {
-    r->error = ugc_classify(rc, &r->reach, &permanent);
-    /* nothing left the machine if the transfer never got past connecting */
-    curl_easy_getinfo(base->easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
-    if (pretransfer == 0 && rc != CURLE_SEND_FAIL_REWIND) r->reach = UGC_REACH_NONE;
-    if (rc == CURLE_SEND_FAIL_REWIND) {
-      snprintf(r->message, sizeof r->message,
-               "connection lost after the request was sent; not retried because the "
-               "operation may already have been applied");
-    } else {
-      snprintf(r->message, sizeof r->message, "%s",
-               base->curl_err[0] ? base->curl_err : curl_easy_strerror(rc));
-    }
-  }
-  if (!permanent && r->attempts <= cfg->max_retries &&
-      ugc_should_retry(q->mutation, r->error, r->reach, r->status) &&
-      r->retry_after_s <= cfg->retry_after_max_s) {
-    double wait = ugc_backoff_s(cfg, r->attempts, r->retry_after_s, ugc_session_random(base->s));
-    base->wake_ms = ugc_now_ms() + wait * 1000.0;
-    return UGC_NEXT_RETRY;
+    r->error = ugc_curl_error(rc);
+    snprintf(r->message, sizeof r->message, "%s",
+             base->curl_err[0] ? base->curl_err : curl_easy_strerror(rc));
   }
   r->body = q->resp.data ? q->resp.data : "";
   r->body_len = q->resp.len;
   r->elapsed_ms = ugc_now_ms() - base->start_ms;
-  return UGC_NEXT_DONE;
 }
 
 static void ugc_post_cancelled(ugc_req *base) {

@@ -15,12 +15,6 @@
 
 UGC_BEGIN_HIDDEN
 
-/* What the engine does after an attempt has ended. */
-typedef enum ugc_next {
-  UGC_NEXT_DONE = 0, /* the request is finished: hand it to the host */
-  UGC_NEXT_RETRY     /* run another attempt at q->wake_ms */
-} ugc_next;
-
 /* Every function runs on the worker, except release (on whichever thread
  * owns the request when it is freed: it must not touch libcurl). */
 typedef struct ugc_req_ops {
@@ -28,10 +22,12 @@ typedef struct ugc_req_ops {
    * ugc_easy_take). 0: ready; otherwise the request is finished, its
    * result filled in. */
   int (*start)(ugc_req *q);
-  /* Before each attempt goes into the multi handle: reset its buffers. */
+  /* Before it goes into the multi handle: reset its buffers. */
   void (*attempt)(ugc_req *q);
-  /* An attempt ended with rc (libcurl's code). */
-  ugc_next (*finished)(ugc_req *q, CURLcode rc);
+  /* It ended with rc (libcurl's code): fill in the result. One request is
+   * one exchange; whether to send again is the caller's policy (in Lua:
+   * moveugc/policy.lua), never the engine's. */
+  void (*finished)(ugc_req *q, CURLcode rc);
   /* Stopped before its end (a cancel, or the session closing): say so in
    * the result, close what is open. */
   void (*cancelled)(ugc_req *q);
@@ -50,8 +46,7 @@ typedef enum ugc_req_where {
 /* What the worker is doing with it: the worker's alone. */
 typedef enum ugc_req_state {
   UGC_RS_QUEUED = 0, /* waiting for a transfer slot (or not yet started) */
-  UGC_RS_RUNNING,    /* in the multi handle */
-  UGC_RS_BACKOFF     /* waiting to retry at wake_ms */
+  UGC_RS_RUNNING     /* in the multi handle */
 } ugc_req_state;
 
 struct ugc_req {
@@ -71,7 +66,7 @@ struct ugc_req {
   ugc_req_state state;
   int stop;               /* the worker's copy of cancel, taken under the lock */
   CURL *easy;             /* the worker's, from start to the end */
-  double start_ms, wake_ms;
+  double start_ms;
   char curl_err[CURL_ERROR_SIZE];
   ugc_headers hdr;        /* the current response's headers */
   int64_t progress_done;  /* written by the worker, read by the host: atomics */
@@ -89,11 +84,14 @@ CURL *ugc_easy_take(ugc_session *s, const ugc_req_ops *ops, int *fresh);
 /* Only http and https, also for redirects (a presigned URL is the server's
  * word: file:// or any other scheme must never be followed); 0 on success. */
 int ugc_easy_web_only(CURL *e);
-/* The session's configuration, its header list (holds the API key: never
- * logged) and a random number in [0, 1) for jitter. */
+/* The session's configuration and its header list (holds the API key:
+ * never logged). */
 const ugc_config *ugc_session_config(const ugc_session *s);
 struct curl_slist *ugc_session_headers(const ugc_session *s);
-double ugc_session_random(ugc_session *s);
+/* What libcurl's code means, in the engine's terms, and how far the
+ * exchange may have got (from the easy handle's timings). */
+ugc_error ugc_curl_error(CURLcode rc);
+ugc_reach ugc_curl_reach(CURL *easy, CURLcode rc);
 /* The host's buffer that a blocking post's body moves to. */
 ugc_buf *ugc_session_last(ugc_session *s);
 

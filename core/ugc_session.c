@@ -323,15 +323,10 @@ static void ugc_w_admit(ugc_session *s, ugc_req *q, ugc_req **done) {
   }
 }
 
-/* Retries that are due, then queued transfers, oldest first, while there
- * are slots. */
+/* Queued transfers, oldest first, while there are slots. */
 static void ugc_w_schedule(ugc_session *s, ugc_req **done) {
-  double now = ugc_now_ms();
   ugc_req *q, *next;
-  for (q = s->live; q; q = next) {
-    next = q->next;
-    if (q->state == UGC_RS_BACKOFF && now >= q->wake_ms) ugc_w_run(s, q, done);
-  }
+  if (s->transfers_running >= s->cfg.transfer_limit) return;
   for (q = s->live; q && q->next; q = q->next) { /* the tail: the oldest */
   }
   for (; q && s->transfers_running < s->cfg.transfer_limit; q = next) {
@@ -351,25 +346,16 @@ static void ugc_w_collect(ugc_session *s, ugc_req **done) {
     if (!q) continue;
     rc = msg->data.result;
     ugc_w_unrun(s, q); /* msg is invalid after this */
-    if (q->ops->finished(q, rc) == UGC_NEXT_RETRY) q->state = UGC_RS_BACKOFF;
-    else ugc_w_finish(s, q, done);
+    q->ops->finished(q, rc);
+    ugc_w_finish(s, q, done);
   }
 }
 
-/* How long the worker may sleep: libcurl's timeout, or the next retry. */
+/* How long the worker may sleep: libcurl's timeout, at most the idle tick. */
 static long ugc_w_timeout(ugc_session *s) {
   long ms = -1;
-  double now = ugc_now_ms();
-  ugc_req *q;
   curl_multi_timeout(s->multi, &ms);
   if (ms < 0 || ms > UGC_WORKER_IDLE_MS) ms = UGC_WORKER_IDLE_MS;
-  for (q = s->live; q; q = q->next) {
-    if (q->state == UGC_RS_BACKOFF) {
-      double d = q->wake_ms - now;
-      long w = d <= 0 ? 0 : (long)d + 1;
-      if (w < ms) ms = w;
-    }
-  }
   return ms;
 }
 
@@ -420,12 +406,8 @@ void ugc_config_defaults(ugc_config *cfg) {
   memset(cfg, 0, sizeof *cfg);
   cfg->connect_timeout_ms = UGC_DEFAULT_CONNECT_TIMEOUT_MS;
   cfg->timeout_ms = UGC_DEFAULT_TIMEOUT_MS;
-  cfg->max_retries = UGC_DEFAULT_MAX_RETRIES;
   cfg->max_body = UGC_DEFAULT_MAX_BODY;
   cfg->transfer_limit = UGC_DEFAULT_TRANSFER_LIMIT;
-  cfg->retry_base_s = UGC_RETRY_BASE_S;
-  cfg->retry_cap_s = UGC_RETRY_CAP_S;
-  cfg->retry_after_max_s = UGC_RETRY_AFTER_MAX_S;
 }
 
 /* Every session of the process, so that exit() stops their workers before
@@ -748,30 +730,40 @@ void ugc_req_free(ugc_req *q) {
   ugc_free_req(q);
 }
 
-/* ==== retry policy ===================================================== */
+/* ==== what libcurl said ============================================== */
 
-int ugc_retry_status(long status) {
-  return status == 408 || status == 429 || (status >= 500 && status <= 599);
-}
-
-int ugc_should_retry(int is_mutation, ugc_error err, ugc_reach reach, long status) {
-  if (err == UGC_E_CANCELLED || err == UGC_E_NOMEM || err == UGC_E_INTERNAL) return 0;
-  if (is_mutation) {
-    /* No idempotency keys: a create that reached the server may have run. */
-    return err != UGC_OK && err != UGC_E_TOO_LARGE && reach == UGC_REACH_NONE;
+ugc_error ugc_curl_error(CURLcode rc) {
+  switch (rc) {
+    case CURLE_OK: return UGC_OK;
+    case CURLE_UNSUPPORTED_PROTOCOL: return UGC_E_PROTOCOL;
+    case CURLE_OPERATION_TIMEDOUT: return UGC_E_TIMEOUT;
+    case CURLE_SSL_CONNECT_ERROR: return UGC_E_TLS;
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_CIPHER:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH: return UGC_E_CERTIFICATE;
+    case CURLE_OUT_OF_MEMORY: return UGC_E_NOMEM;
+    case CURLE_FAILED_INIT: return UGC_E_INTERNAL;
+    default: return UGC_E_NETWORK; /* refused, reset, resolve, send/recv */
   }
-  if (err == UGC_E_NETWORK || err == UGC_E_TIMEOUT) return 1;
-  if (err == UGC_E_TLS) return reach == UGC_REACH_NONE;
-  if (err != UGC_OK) return 0;
-  return ugc_retry_status(status);
 }
 
-double ugc_backoff_s(const ugc_config *cfg, int attempt, double retry_after_s, double unit_random) {
-  double d = cfg->retry_base_s;
-  int i;
-  if (retry_after_s >= 0) return retry_after_s;
-  for (i = 1; i < attempt && d < cfg->retry_cap_s; i++) d *= 2;
-  if (d > cfg->retry_cap_s) d = cfg->retry_cap_s;
-  /* "equal jitter": half fixed, half random, so clients spread out */
-  return d / 2 + d / 2 * unit_random;
+/* Nothing left the machine if the exchange never got past connecting (and
+ * TLS); a request libcurl could not rewind to send again had gone out. */
+ugc_reach ugc_curl_reach(CURL *easy, CURLcode rc) {
+  curl_off_t pretransfer = 0;
+  if (rc == CURLE_OK || rc == CURLE_SEND_FAIL_REWIND) return UGC_REACH_MAYBE;
+  switch (rc) {
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_FAILED_INIT: return UGC_REACH_NONE;
+    default: break;
+  }
+  curl_easy_getinfo(easy, CURLINFO_PRETRANSFER_TIME_T, &pretransfer);
+  return pretransfer == 0 ? UGC_REACH_NONE : UGC_REACH_MAYBE;
 }

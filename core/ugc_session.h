@@ -15,7 +15,8 @@
  * ugc_session_fd, becomes readable whenever there is something to collect.
  *
  * It knows nothing of Lua, and of GraphQL only "a mutation must not run
- * twice". Every function here is for the host's thread. */
+ * twice". It sends each request once and reports what happened; retrying is
+ * the caller's policy. Every function here is for the host's thread. */
 #ifndef UGC_SESSION_H
 #define UGC_SESSION_H
 
@@ -28,18 +29,15 @@ UGC_BEGIN_HIDDEN
 
 #define UGC_DEFAULT_CONNECT_TIMEOUT_MS 10000L
 #define UGC_DEFAULT_TIMEOUT_MS 60000L
-#define UGC_DEFAULT_MAX_RETRIES 2
 #define UGC_DEFAULT_MAX_BODY ((size_t)64 * 1024 * 1024)
 #define UGC_DEFAULT_TRANSFER_LIMIT 4
-#define UGC_RETRY_BASE_S 0.5
-#define UGC_RETRY_CAP_S 8.0
-#define UGC_RETRY_AFTER_MAX_S 120.0
 
 typedef enum ugc_error {
   UGC_OK = 0,
   UGC_E_NETWORK,   /* connection refused, reset, dropped, name not resolved */
   UGC_E_TIMEOUT,   /* connect or total timeout */
-  UGC_E_TLS,       /* handshake or certificate failure */
+  UGC_E_TLS,       /* the TLS handshake failed */
+  UGC_E_CERTIFICATE, /* the server's certificate (or the CA file) was refused */
   UGC_E_TOO_LARGE, /* the response body passed the configured cap */
   UGC_E_NOMEM,
   UGC_E_INTERNAL,  /* libcurl refused an option or could not start */
@@ -62,20 +60,18 @@ typedef struct ugc_config {
   const char *ca_file;    /* NULL: the system's CA bundle */
   long connect_timeout_ms;
   long timeout_ms;
-  int max_retries;
   size_t max_body;
   int transfer_limit;     /* transfers running at once; more wait their turn */
-  double retry_base_s;    /* first backoff step; doubles per attempt */
-  double retry_cap_s;     /* longest computed backoff */
-  double retry_after_max_s; /* a longer Retry-After is not waited for */
 } ugc_config;
 
+/* What one post's exchange came to: the facts, no verdict. */
 typedef struct ugc_result {
-  long status;            /* HTTP status of the last attempt, 0 if none */
-  int attempts;
-  double elapsed_ms;      /* all attempts and waits included */
-  double retry_after_s;   /* from the last response, -1 when absent */
-  char request_id[96];    /* x-amzn-RequestId of the last response */
+  long status;            /* HTTP status, 0 if no response */
+  int sends;              /* times the body went out: 2 when libcurl re-sent
+                           * it on a kept-alive connection found dead */
+  double elapsed_ms;
+  double retry_after_s;   /* the response's Retry-After, -1 when absent */
+  char request_id[96];    /* x-amzn-RequestId of the response */
   ugc_error error;
   ugc_reach reach;
   char message[320];      /* for errors; never contains the key */
@@ -103,9 +99,11 @@ void ugc_session_free(ugc_session *s);
  * be used there (a new session is needed). */
 int ugc_session_forked(const ugc_session *s);
 
-/* POSTs body to the endpoint and waits for the outcome. A query
- * (is_mutation == 0) is retried after a connection failure, a timeout, 408,
- * 429 or 5xx; a mutation only when it provably never reached the server.
+/* POSTs body to the endpoint once and waits for the outcome. Sending again
+ * is the caller's decision (r->reach says whether the server may have got
+ * it, r->retry_after_s what it asked for); the one re-send done here is
+ * libcurl's, of a query whose kept-alive connection was found dead (counted
+ * in r->sends), and it is refused for a mutation once a byte went out.
  * Returns r->error. r->body stays valid until the next call on the session. */
 ugc_error ugc_session_post(ugc_session *s, const char *body, size_t len, int is_mutation,
                            ugc_result *r);
@@ -149,10 +147,8 @@ void ugc_req_cancel(ugc_req *q);
  * worker frees it once it has stopped. */
 void ugc_req_free(ugc_req *q);
 
-/* Pure policy helpers, exposed for tests. */
-int ugc_retry_status(long status);
-int ugc_should_retry(int is_mutation, ugc_error err, ugc_reach reach, long status);
-double ugc_backoff_s(const ugc_config *cfg, int attempt, double retry_after_s, double unit_random);
+/* A number in [0, 1) for jitter (not for secrets); the host's thread. */
+double ugc_session_random(ugc_session *s);
 
 /* The libcurl version string, e.g. "7.88.1". */
 const char *ugc_curl_version(void);

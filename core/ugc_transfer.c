@@ -297,20 +297,7 @@ static int ugc_download_start(ugc_req *base) {
 
 static void ugc_x_attempt(ugc_req *base) { (void)base; } /* transfers are retried by the caller */
 
-static ugc_error ugc_x_classify(CURLcode rc) {
-  switch (rc) {
-    case CURLE_UNSUPPORTED_PROTOCOL: return UGC_E_PROTOCOL;
-    case CURLE_OPERATION_TIMEDOUT: return UGC_E_TIMEOUT;
-    case CURLE_SSL_CONNECT_ERROR:
-    case CURLE_PEER_FAILED_VERIFICATION:
-    case CURLE_SSL_CACERT_BADFILE: return UGC_E_TLS;
-    case CURLE_OUT_OF_MEMORY: return UGC_E_NOMEM;
-    case CURLE_FAILED_INIT: return UGC_E_INTERNAL;
-    default: return UGC_E_NETWORK;
-  }
-}
-
-static ugc_next ugc_x_finished(ugc_req *base, CURLcode rc) {
+static void ugc_x_finished(ugc_req *base, CURLcode rc) {
   ugc_xfer *q = (ugc_xfer *)base;
   ugc_xfer_result *r = &q->xres;
   int download = base->kind == UGC_REQ_DOWNLOAD;
@@ -325,7 +312,7 @@ static ugc_next ugc_x_finished(ugc_req *base, CURLcode rc) {
     snprintf(r->message, sizeof r->message, "cannot %s %s: %s", download ? "write" : "read",
              q->path, strerror(q->file_errno));
   } else if (rc != CURLE_OK) {
-    r->error = ugc_x_classify(rc);
+    r->error = ugc_curl_error(rc);
     snprintf(r->message, sizeof r->message, "%s",
              base->curl_err[0] ? base->curl_err : curl_easy_strerror(rc));
   }
@@ -342,8 +329,10 @@ static ugc_next ugc_x_finished(ugc_req *base, CURLcode rc) {
     EVP_DigestFinal_ex(q->md5, d, &n);
     ugc_hex(d, n, r->md5_hex);
   }
+  r->reach = ugc_curl_reach(base->easy, rc);
+  r->retry_after_s = base->hdr.retry_after_s;
+  r->elapsed_ms = ugc_now_ms() - base->start_ms;
   ugc_x_close(q);
-  return UGC_NEXT_DONE;
 }
 
 static void ugc_x_cancelled(ugc_req *base) {
@@ -351,6 +340,7 @@ static void ugc_x_cancelled(ugc_req *base) {
   ugc_x_close(q);
   q->xres.error = UGC_E_CANCELLED;
   q->xres.aborted = 1;
+  q->xres.reach = UGC_REACH_MAYBE;
   snprintf(q->xres.message, sizeof q->xres.message, "cancelled");
 }
 
@@ -381,6 +371,7 @@ static ugc_req *ugc_x_new(ugc_session *s, ugc_req_kind kind, const char *url, co
   if (!q) return NULL;
   q->fd = -1;
   q->xres.total = -1;
+  q->xres.retry_after_s = -1;
   q->url = ugc_x_dup(url);
   q->path = ugc_x_dup(path);
   q->md5 = EVP_MD_CTX_new();

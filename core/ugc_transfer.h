@@ -26,6 +26,9 @@ typedef struct ugc_xfer_result {
   int64_t total;         /* the object's full size when known, else -1 */
   int64_t resumed_from;  /* a download's starting offset */
   int aborted;           /* stopped: by the progress function or a cancel */
+  ugc_reach reach;       /* whether any byte may have reached the server */
+  double retry_after_s;  /* the response's Retry-After, -1 when absent */
+  double elapsed_ms;
   char etag[80];         /* the ETag header, quotes removed */
   char md5_hex[33];      /* MD5 of the whole object (for downloads: the whole
                           * file), "" when not computed (see above) */

@@ -2,6 +2,8 @@
 -- Caller mistakes raise at once (see moveugc.args). Runtime failures return
 -- `nil, err` where err is a table made here: fields to branch on, and a
 -- __tostring that reads well inside assert(...).
+local policy = require "moveugc.policy"
+
 local M = {}
 
 ---@alias moveugc.ErrorKind
@@ -86,69 +88,42 @@ end
 ---@return boolean
 function M.is(v) return getmetatable(v) == Error end
 
--- AppSync errorType -> kind; anything else from a resolver is a server error.
-local by_type = {
-  MoveNotFoundError = "not_found", NotFoundException = "not_found",
-  UnauthorizedException = "auth", AccessDeniedException = "auth", ForbiddenException = "auth",
-  MalformedHttpRequestException = "validation", BadRequestException = "validation",
-  ValidationException = "validation", ValidationError = "validation",
-  ThrottlingException = "rate_limited", TooManyRequestsException = "rate_limited",
-  LimitExceededException = "rate_limited",
-}
-
-local function first_message(errors)
-  local first = errors[1]
+local function first_message(list)
+  local first = list[1]
   local msg = type(first) == "table" and type(first.message) == "string" and first.message
     or "the server returned an error without a message"
-  if #errors > 1 then msg = msg .. (" (and %d more)"):format(#errors - 1) end
-  return msg, type(first) == "table" and first
+  if #list > 1 then msg = msg .. (" (and %d more)"):format(#list - 1) end
+  return msg, type(first) == "table" and first or nil
 end
 
-local function kind_of_graphql_error(first)
-  local et = first and (first.error_type or first.errorType)
-  if type(et) == "string" then return by_type[et] or "server", et end
-  local msg = first and first.message
-  if type(msg) == "string" and msg:find("^Validation error") then return "validation" end
-  return "server"
-end
-
-local function status_kind(status)
-  if status == 401 or status == 403 then return "auth" end
-  if status == 429 then return "rate_limited" end
-  if status == 408 then return "timeout" end
-  if status >= 500 then return "server" end
-  if status == 400 or status == 422 then return "validation" end
-  return "protocol"
-end
-
--- A failure before any usable response: network, timeout, tls. (internal)
-function M._transport(op, mutation, kind, message, attempts, ms, reached, status, request_id)
-  local retryable = kind == "network" or kind == "timeout"
-  if mutation and reached then retryable = false end
+-- A request that got no usable response; `failure` is the C seam's table
+-- (binding/lresult.c). (internal)
+function M._failure(op, mutation, failure, attempts, ms)
   return M.new{
-    kind = kind, message = message, operation = op, attempts = attempts, ms = ms,
-    status = status ~= 0 and status or nil, request_id = request_id ~= "" and request_id or nil,
-    retryable = retryable,
+    kind = policy.failure_kind(failure), message = failure.message, operation = op,
+    attempts = attempts, ms = ms, status = failure.status, request_id = failure.request_id,
+    retryable = policy.failure_retryable(failure, mutation),
   }
 end
 
--- Classifies a decoded GraphQL response. Returns nil when it holds usable data. (internal)
-function M._from_response(op, mutation, status, doc, problem, snippet, request_id, attempts,
-                         retry_after)
+-- Classifies a GraphQL answer (status, decoded doc, the seam's meta).
+-- Returns nil when it holds usable data. (internal)
+function M._from_response(op, mutation, status, doc, meta, attempts, ms)
   local e = {
-    operation = op, status = status, attempts = attempts, retry_after = retry_after,
-    request_id = request_id ~= "" and request_id or nil,
+    operation = op, status = status, attempts = attempts, ms = ms, retry_after = meta.retry_after,
+    request_id = meta.request_id,
   }
-  local errors = type(doc) == "table" and type(doc.errors) == "table" and doc.errors or nil
-  if status >= 200 and status < 300 then
+  local list = type(doc) == "table" and type(doc.errors) == "table" and doc.errors or nil
+  local answered = status >= 200 and status < 300
+  if answered then
     if type(doc) ~= "table" then
       e.kind = "protocol"
-      e.message = ("the response is not valid JSON (%s): %s"):format(problem, snippet or "")
-    elseif errors and #errors > 0 then
+      e.message = ("the response is not valid JSON (%s): %s"):format(meta.problem, meta.snippet or "")
+    elseif list and #list > 0 then
       local first
-      e.message, first = first_message(errors)
-      e.kind, e.error_type = kind_of_graphql_error(first)
-      e.errors = errors
+      e.message, first = first_message(list)
+      e.kind, e.error_type = policy.graphql_kind(first)
+      e.errors = list
     elseif type(doc.data) ~= "table" then
       e.kind = "protocol"
       e.message = "the response has neither data nor errors"
@@ -156,24 +131,20 @@ function M._from_response(op, mutation, status, doc, problem, snippet, request_i
       return nil
     end
   else
-    e.kind = status_kind(status)
-    if errors and #errors > 0 then
+    e.kind = policy.status_kind(status)
+    if list and #list > 0 then
       local first
-      e.message, first = first_message(errors)
+      e.message, first = first_message(list)
       local et = first and (first.error_type or first.errorType)
       e.error_type = type(et) == "string" and et or nil
-      e.errors = errors
+      e.errors = list
     elseif type(doc) == "table" and type(doc.message) == "string" then
       e.message = doc.message
     else
-      e.message = ("HTTP %d: %s"):format(status, snippet or problem or "")
+      e.message = ("HTTP %d: %s"):format(status, meta.snippet or meta.problem or "")
     end
   end
-  if e.kind == "rate_limited" then
-    e.retryable = true -- throttled requests are refused before they run
-  elseif e.kind == "server" or e.kind == "timeout" then
-    e.retryable = not mutation
-  end
+  e.retryable = policy.retryable(e.kind, mutation, answered)
   return M.new(e)
 end
 

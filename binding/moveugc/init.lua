@@ -7,6 +7,7 @@ local core = require "moveugc.core"
 local errors = require "moveugc.errors"
 local documents = require "moveugc.documents"
 local tasks = require "moveugc.tasks"
+local policy = require "moveugc.policy"
 
 local M = {}
 
@@ -141,29 +142,34 @@ local Client = {}
 Client.__index = Client
 Client.__name = "moveugc.Client"
 
--- Sends one operation; returns the decoded (normalised) response data or nil, err.
--- `name` labels logs and errors; `op_name` (sent as operationName) may be nil.
+-- Sends one operation, again while moveugc.policy says so; returns the
+-- decoded (normalised) response data or nil, err. `name` labels logs and
+-- errors; `op_name` (sent as operationName) may be nil.
 function Client:_send(name, query, vars, mutation, snake, op_name)
-  local status, doc, rid, attempts, ms, retry_after, problem, snippet =
-    tasks.post(self, query, vars, op_name, mutation, snake)
-  local err
-  if status == nil then
-    -- transport failure: doc=kind, rid=message; see binding/lsession.c
-    local kind, message, reached, last_status, last_rid = doc, rid, retry_after, problem, snippet
-    err = errors._transport(name, mutation, kind, message, attempts, ms, reached, last_status,
-      last_rid)
-  else
-    err = errors._from_response(name, mutation, status, doc, problem, snippet, rid, attempts,
-      retry_after)
+  local attempts, t0 = 0, core.now()
+  local status, doc, meta, err
+  while true do
+    status, doc, meta = tasks.post(self, query, vars, op_name, mutation, snake)
+    attempts = attempts + (status and meta or doc).sends
+    if status == nil then -- no usable response: doc is the seam's failure table
+      err = errors._failure(name, mutation, doc, attempts)
+    else
+      err = errors._from_response(name, mutation, status, doc, meta, attempts)
+    end
+    if not err then break end
+    local wait = policy.next_wait(self, err, attempts)
+    if not wait then break end
+    self:_sleep(wait)
   end
+  local ms = (core.now() - t0) * 1000
+  if err then err.ms = ms end
   local log = self._log
   if log then
     -- a logger that raises must not turn a done call into a failed one
     -- (the caller would retry, and a create would run twice)
     local ok, lerr = pcall(log, {
-      operation = name, status = err and err.status or status, attempts = err and err.attempts or attempts,
-      ms = err and err.ms or ms, request_id = err and err.request_id or (rid ~= "" and rid or nil),
-      error = err and err.kind or nil,
+      operation = name, status = err and err.status or status, attempts = attempts, ms = ms,
+      request_id = err and err.request_id or (meta and meta.request_id), error = err and err.kind or nil,
     })
     if not ok then self:_callback_failed("log", lerr) end
   end

@@ -137,7 +137,8 @@ local function await(task, req, on_progress)
   task.req, task.watch = outer_req, outer_watch
 end
 
---- session:post, yielding inside a task.
+--- session:post, yielding inside a task: one exchange, its result as the
+-- seam gives it (binding/lresult.c).
 function tasks.post(client, query, vars, op_name, mutation, snake)
   local task = current(client)
   if not task then return client._session:post(query, vars, op_name, mutation, snake) end
@@ -149,16 +150,17 @@ function tasks.post(client, query, vars, op_name, mutation, snake)
   return unpack(results, 1, results.n)
 end
 
---- session:upload / session:download, yielding inside a task.
+--- session:upload / session:download, yielding inside a task: status,
+-- meta or nil, failure (binding/lresult.c).
 function tasks.transfer(client, kind, url, path, on_progress)
   local task = current(client)
   if not task then return client._session[kind](client._session, url, path, on_progress) end
   check_cancelled(task)
   local req = client._session[kind .. "_start"](client._session, url, path)
   await(task, req, on_progress)
-  local r = req:result()
+  local status, meta = req:result()
   req:free()
-  return r
+  return status, meta
 end
 
 --- Sleeps; inside a task, yields until the time has passed.

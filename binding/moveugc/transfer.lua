@@ -1,8 +1,10 @@
---- Streaming transfers to and from presigned URLs: the policy around the C
--- loop (moveugc.core session:upload/download): S3 errors, ETag checks,
--- resuming, `.part` files, and fresh URLs when one has expired.
+--- Streaming transfers to and from presigned URLs, around the C engine's
+-- exchanges (moveugc.core session:upload/download): ETag checks, resuming,
+-- `.part` files, fresh URLs when one has expired; S3's error kinds and
+-- when to try again are moveugc.policy's, as for GraphQL calls.
 local core = require "moveugc.core"
 local errors = require "moveugc.errors"
+local policy = require "moveugc.policy"
 
 local transfer = {}
 
@@ -11,35 +13,24 @@ function transfer.redact(url)
   return (tostring(url):gsub("%?.*$", "?<redacted>"))
 end
 
-local function s3_kind(status, code, message)
-  if status == 403 and ((message or ""):lower():find("expired") or code == "ExpiredToken") then
-    return "expired"
+-- One exchange's outcome (the seam: binding/lresult.c) as nil or an error.
+local function failure(op, status, meta)
+  if status == nil then
+    local f = meta
+    if f.kind == "cancelled" then
+      return errors.new{ kind = "cancelled", operation = op, message = "the transfer was stopped" }
+    end
+    return errors.new{ kind = policy.failure_kind(f), operation = op, message = f.message,
+      status = f.status, request_id = f.request_id, retryable = policy.failure_retryable(f, false) }
   end
-  if status == 401 or status == 403 then return "auth" end
-  if status == 404 then return "not_found" end
-  if status == 429 or code == "SlowDown" then return "rate_limited" end
-  if status == 408 then return "timeout" end
-  if status >= 500 then return "server" end
-  return "protocol"
-end
-
--- Turns a transfer result into nil or an error table.
-local function failure(op, r)
-  if r.aborted then
-    return errors.new{ kind = "cancelled", operation = op, message = "the transfer was stopped" }
-  end
-  if r.error then
-    return errors.new{ kind = r.error, operation = op, message = r.message, status = r.status ~= 0
-      and r.status or nil, retryable = r.error == "network" or r.error == "timeout" }
-  end
-  if r.status < 200 or r.status >= 300 then
-    local body = r.error_body or ""
+  if status < 200 or status >= 300 then
+    local body = meta.error_body or ""
     local code, message = body:match("<Code>(.-)</Code>"), body:match("<Message>(.-)</Message>")
-    local kind = s3_kind(r.status, code, message)
+    local kind = policy.s3_kind(status, code, message)
     return errors.new{
-      kind = kind, operation = op, status = r.status, error_type = code, request_id = r.request_id,
-      message = (message or ("HTTP " .. r.status)) .. (code and (" (" .. code .. ")") or ""),
-      retryable = kind == "server" or kind == "rate_limited" or kind == "timeout",
+      kind = kind, operation = op, status = status, error_type = code, request_id = meta.request_id,
+      message = (message or ("HTTP " .. status)) .. (code and (" (" .. code .. ")") or ""),
+      retry_after = meta.retry_after, retryable = policy.retryable(kind, false),
     }
   end
   return nil
@@ -104,13 +95,14 @@ function transfer.upload(c, op, url, path, on_progress, refresh)
     attempts = attempts + 1
     local bad = scheme_error(op, url)
     if bad then return nil, bad end
-    local r = c:_transfer("upload", url, path, on_progress)
-    local err = failure(op, r)
+    local status, r = c:_transfer("upload", url, path, on_progress)
+    local err = failure(op, status, r)
     if not err then
       if etag_mismatch(r) then
-        return nil, errors.new{ kind = "integrity", operation = op, status = r.status,
+        return nil, errors.new{ kind = "integrity", operation = op, status = status,
           message = ("the server's ETag %s is not the MD5 of the bytes sent (%s)"):format(r.etag, r.md5) }
       end
+      r.status = status
       return true, r
     end
     err.attempts = attempts
@@ -125,10 +117,10 @@ function transfer.upload(c, op, url, path, on_progress, refresh)
       expired.message = expired.message .. "; the fresh URL from getFile was refused too (" .. err.message ..
         "): the file may already be uploaded"
       return nil, expired
-    elseif not err.retryable or attempts > c._max_retries then
-      return nil, err
     else
-      c:_sleep(math.min(8, 0.5 * 2 ^ (attempts - 1)))
+      local wait = policy.next_wait(c, err, attempts)
+      if not wait then return nil, err end
+      c:_sleep(wait)
     end
   end
 end
@@ -142,9 +134,9 @@ function transfer.download(c, op, url, path, on_progress, refresh)
     attempts = attempts + 1
     local bad = scheme_error(op, url)
     if bad then return nil, bad end
-    local r = c:_transfer("download", url, part, on_progress)
-    local err = failure(op, r)
-    if err and r.status == 416 and not restarted then
+    local status, r = c:_transfer("download", url, part, on_progress)
+    local err = failure(op, status, r)
+    if err and status == 416 and not restarted then
       restarted = true -- the part is stale (bigger than the object): start over
       os.remove(part)
     elseif err then
@@ -154,9 +146,13 @@ function transfer.download(c, op, url, path, on_progress, refresh)
         local fresh, rerr = refresh()
         if not fresh then return nil, rerr end
         url = fresh
-      elseif not err.retryable or attempts > c._max_retries then
-        if err.kind == "cancelled" then os.remove(part) end
-        return nil, err
+      else
+        local wait = policy.next_wait(c, err, attempts)
+        if not wait then
+          if err.kind == "cancelled" then os.remove(part) end
+          return nil, err
+        end
+        c:_sleep(wait)
       end
     else
       local size = file_size(part)
@@ -167,13 +163,14 @@ function transfer.download(c, op, url, path, on_progress, refresh)
         end
       elseif etag_mismatch(r) then
         os.remove(part)
-        return nil, errors.new{ kind = "integrity", operation = op, status = r.status,
+        return nil, errors.new{ kind = "integrity", operation = op, status = status,
           message = ("the downloaded bytes have MD5 %s, the server's ETag is %s"):format(r.md5, r.etag) }
       else
         local ok, rerr = os.rename(part, path)
         if not ok then
           return nil, errors.new{ kind = "internal", operation = op, message = tostring(rerr) }
         end
+        r.status = status
         return path, r
       end
     end

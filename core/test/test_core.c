@@ -58,35 +58,7 @@ static void test_json_string(void) {
   ugc_buf_free(&b);
 }
 
-static void test_retry_policy(void) {
-  ugc_config cfg;
-  int i, capped = 1;
-  ugc_config_defaults(&cfg);
-  /* queries: transient failures and statuses */
-  CHECK(ugc_should_retry(0, UGC_E_NETWORK, UGC_REACH_MAYBE, 0));
-  CHECK(ugc_should_retry(0, UGC_E_TIMEOUT, UGC_REACH_MAYBE, 0));
-  CHECK(ugc_should_retry(0, UGC_OK, UGC_REACH_MAYBE, 503));
-  CHECK(ugc_should_retry(0, UGC_OK, UGC_REACH_MAYBE, 429));
-  CHECK(ugc_should_retry(0, UGC_OK, UGC_REACH_MAYBE, 408));
-  CHECK(!ugc_should_retry(0, UGC_OK, UGC_REACH_MAYBE, 200));
-  CHECK(!ugc_should_retry(0, UGC_OK, UGC_REACH_MAYBE, 400));
-  CHECK(!ugc_should_retry(0, UGC_OK, UGC_REACH_MAYBE, 401));
-  CHECK(!ugc_should_retry(0, UGC_E_TOO_LARGE, UGC_REACH_MAYBE, 200));
-  /* mutations: only when the request provably never left */
-  CHECK(ugc_should_retry(1, UGC_E_NETWORK, UGC_REACH_NONE, 0));
-  CHECK(ugc_should_retry(1, UGC_E_TLS, UGC_REACH_NONE, 0));
-  CHECK(!ugc_should_retry(1, UGC_E_NETWORK, UGC_REACH_MAYBE, 0));
-  CHECK(!ugc_should_retry(1, UGC_E_TIMEOUT, UGC_REACH_MAYBE, 0));
-  CHECK(!ugc_should_retry(1, UGC_OK, UGC_REACH_MAYBE, 503));
-  CHECK(!ugc_should_retry(1, UGC_OK, UGC_REACH_MAYBE, 429));
-  /* backoff: 0.5 s doubling, capped at 8 s, jittered within [d/2, d] */
-  CHECK(ugc_backoff_s(&cfg, 1, -1, 0.0) == 0.25);
-  CHECK(ugc_backoff_s(&cfg, 1, -1, 1.0) == 0.5);
-  CHECK(ugc_backoff_s(&cfg, 2, -1, 1.0) == 1.0);
-  CHECK(ugc_backoff_s(&cfg, 5, -1, 1.0) == 8.0);
-  for (i = 6; i < 40; i++) capped &= ugc_backoff_s(&cfg, i, -1, 1.0) == 8.0;
-  CHECK(capped);
-  CHECK(ugc_backoff_s(&cfg, 3, 7.0, 0.3) == 7.0); /* Retry-After wins */
+static void test_retry_after(void) {
   /* Retry-After: seconds or an HTTP date */
   CHECK(ugc_parse_retry_after("3", 0) == 3.0);
   CHECK(ugc_parse_retry_after(" 120 ", 0) == 120.0);
@@ -105,7 +77,7 @@ static void test_retry_policy(void) {
   CHECK(ugc_parse_retry_after("Thu, 01 Jan 1970 00:01:40 GMT", 500) == 0.0);
 }
 
-static ugc_session *make_session(const char *endpoint, int retries, size_t max_body) {
+static ugc_session *make_session(const char *endpoint, size_t max_body) {
   ugc_config cfg;
   char err[128];
   ugc_session *s;
@@ -113,8 +85,6 @@ static ugc_session *make_session(const char *endpoint, int retries, size_t max_b
   cfg.endpoint = endpoint;
   cfg.api_key = "sandbox-key-0123456789";
   cfg.user_agent = "moveugc-core-test";
-  cfg.max_retries = retries;
-  cfg.retry_base_s = 0.01;
   if (max_body) cfg.max_body = max_body;
   s = ugc_session_new(&cfg, err, sizeof err);
   CHECK(s != NULL);
@@ -124,14 +94,14 @@ static ugc_session *make_session(const char *endpoint, int retries, size_t max_b
 static void test_session_refused(void) {
   static const char body[] = "{\"query\":\"{ client { id } }\"}";
   ugc_result r;
-  ugc_session *s = make_session("http://127.0.0.1:1/graphql", 2, 0);
+  ugc_session *s = make_session("http://127.0.0.1:1/graphql", 0);
   if (!s) return;
+  /* sent once: retrying is the caller's policy, told that nothing left */
   CHECK(ugc_session_post(s, body, sizeof body - 1, 0, &r) == UGC_E_NETWORK);
-  CHECK(r.attempts == 3 && r.reach == UGC_REACH_NONE && r.status == 0);
+  CHECK(r.sends == 1 && r.reach == UGC_REACH_NONE && r.status == 0);
   CHECK(strstr(r.message, "sandbox-key") == NULL);
-  /* a mutation that never left is retried too */
   CHECK(ugc_session_post(s, body, sizeof body - 1, 1, &r) == UGC_E_NETWORK);
-  CHECK(r.attempts == 3);
+  CHECK(r.sends == 1 && r.reach == UGC_REACH_NONE);
   ugc_session_free(s);
   ugc_session_free(NULL);
 }
@@ -140,18 +110,38 @@ static void test_session_sandbox(const char *url) {
   static const char body[] = "{\"query\":\"{ client { id } }\"}";
   ugc_result r;
   int i;
-  ugc_session *s = make_session(url, 2, 0);
+  ugc_session *s = make_session(url, 0);
   if (!s) return;
   for (i = 0; i < 3; i++) {
     CHECK(ugc_session_post(s, body, sizeof body - 1, i == 1, &r) == UGC_OK);
-    CHECK(r.status == 200 && r.attempts == 1);
+    CHECK(r.status == 200 && r.sends == 1 && r.reach == UGC_REACH_MAYBE);
     CHECK(r.body_len > 0 && strstr(r.body, "\"client\"") != NULL);
     CHECK(r.request_id[0] != '\0');
   }
   CHECK(ugc_session_post(s, "{", 1, 0, &r) == UGC_OK && r.status == 400);
   ugc_session_free(s);
 
-  s = make_session(url, 0, 16); /* the body cap */
+  /* a 503 asking for a wait: reported once, with the facts; no retry here */
+  {
+    static const char fault[] =
+        "{\"target\":\"graphql\",\"count\":1,\"status\":503,\"headers\":{\"Retry-After\":\"7\"}}";
+    char control[512];
+    const char *end = strstr(url, "/graphql");
+    snprintf(control, sizeof control, "%.*s/_sandbox/faults", (int)(end ? end - url : 0), url);
+    s = make_session(control, 0);
+    if (!s) return;
+    CHECK(ugc_session_post(s, fault, sizeof fault - 1, 0, &r) == UGC_OK && r.status < 300);
+    ugc_session_free(s);
+    s = make_session(url, 0);
+    if (!s) return;
+    CHECK(ugc_session_post(s, body, sizeof body - 1, 0, &r) == UGC_OK);
+    CHECK(r.status == 503 && r.sends == 1 && r.retry_after_s == 7.0);
+    CHECK(ugc_session_post(s, body, sizeof body - 1, 0, &r) == UGC_OK && r.status == 200);
+    CHECK(r.retry_after_s == -1);
+    ugc_session_free(s);
+  }
+
+  s = make_session(url, 16); /* the body cap */
   if (!s) return;
   CHECK(ugc_session_post(s, body, sizeof body - 1, 0, &r) == UGC_E_TOO_LARGE);
   CHECK(strstr(r.message, "16-byte limit") != NULL);
@@ -189,7 +179,7 @@ static void test_session_async(const char *url) {
   ugc_req *q[6];
   int i, live, steps = 0, all_ok = 1;
   double t0;
-  ugc_session *s = make_session(url, 2, 0);
+  ugc_session *s = make_session(url, 0);
   if (!s) return;
   CHECK(ugc_session_timeout_ms(s) == -1); /* nothing to wait for */
   CHECK(!wait_readable(ugc_session_fd(s), 0));
@@ -277,7 +267,7 @@ static void test_session_cancel(void) {
   CHECK(srv >= 0);
   if (srv < 0) return;
   snprintf(url, sizeof url, "http://127.0.0.1:%d/graphql", port);
-  s = make_session(url, 0, 0);
+  s = make_session(url, 0);
   if (!s) return;
   q[0] = ugc_post_new(s, body, sizeof body - 1, 1);
   ugc_req_submit(q[0]);
@@ -386,7 +376,7 @@ static void test_transfers(const char *url) {
 static void test_session_fork(void) {
   int status = -1;
   pid_t pid;
-  ugc_session *s = make_session("http://127.0.0.1:1/graphql", 0, 0);
+  ugc_session *s = make_session("http://127.0.0.1:1/graphql", 0);
   if (!s) return;
   CHECK(!ugc_session_forked(s));
   fflush(NULL);
@@ -414,7 +404,7 @@ int main(void) {
   const char *url = getenv("MOVEUGC_SANDBOX_URL");
   test_buf();
   test_json_string();
-  test_retry_policy();
+  test_retry_after();
   test_session_refused();
   test_session_cancel();
   test_etag_is_md5();
