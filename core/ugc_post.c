@@ -136,7 +136,7 @@ static void ugc_post_attempt(ugc_req *r) {
 }
 
 /* The exchange ended: record what happened. */
-static void ugc_post_finished(ugc_req *base, CURLcode rc) {
+static ugc_next ugc_post_finished(ugc_req *base, CURLcode rc) {
   ugc_post *q = (ugc_post *)base;
   const ugc_config *cfg = ugc_session_config(base->s);
   ugc_result *r = &q->res;
@@ -163,6 +163,7 @@ static void ugc_post_finished(ugc_req *base, CURLcode rc) {
   r->body = q->resp.data ? q->resp.data : "";
   r->body_len = q->resp.len;
   r->elapsed_ms = ugc_now_ms() - base->start_ms;
+  return UGC_NEXT_DONE;
 }
 
 static void ugc_post_cancelled(ugc_req *base) {
@@ -181,7 +182,8 @@ static void ugc_post_release(ugc_req *base) {
   ugc_buf_free(&q->resp);
 }
 
-static const struct ugc_req_ops ugc_post_ops = {ugc_post_start, ugc_post_attempt, ugc_post_finished,
+static const struct ugc_req_ops ugc_post_ops = {ugc_post_start,     ugc_post_attempt,
+                                                ugc_post_finished,  NULL,
                                                 ugc_post_cancelled, ugc_post_release};
 
 /* ==== the host's side ================================================== */

@@ -15,6 +15,13 @@
 
 UGC_BEGIN_HIDDEN
 
+/* What the engine does once a request's exchange has ended. */
+typedef enum ugc_next {
+  UGC_NEXT_DONE = 0, /* finished: hand it to the host */
+  UGC_NEXT_LATER     /* still busy off the network (a download's digest
+                      * catching up): ask `ready` again when woken */
+} ugc_next;
+
 /* Every function runs on the worker, except release (on whichever thread
  * owns the request when it is freed: it must not touch libcurl). */
 typedef struct ugc_req_ops {
@@ -27,7 +34,11 @@ typedef struct ugc_req_ops {
   /* It ended with rc (libcurl's code): fill in the result. One request is
    * one exchange; whether to send again is the caller's policy (in Lua:
    * moveugc/policy.lua), never the engine's. */
-  void (*finished)(ugc_req *q, CURLcode rc);
+  ugc_next (*finished)(ugc_req *q, CURLcode rc);
+  /* After UGC_NEXT_LATER, each time the worker wakes: non-zero once the
+   * request has finished (its result filled in). NULL for kinds that never
+   * answer LATER. */
+  int (*ready)(ugc_req *q);
   /* Stopped before its end (a cancel, or the session closing): say so in
    * the result, close what is open. */
   void (*cancelled)(ugc_req *q);
@@ -46,7 +57,8 @@ typedef enum ugc_req_where {
 /* What the worker is doing with it: the worker's alone. */
 typedef enum ugc_req_state {
   UGC_RS_QUEUED = 0, /* waiting for a transfer slot (or not yet started) */
-  UGC_RS_RUNNING     /* in the multi handle */
+  UGC_RS_RUNNING,    /* in the multi handle */
+  UGC_RS_FINISHING   /* off the network, not yet finished (see ugc_next) */
 } ugc_req_state;
 
 struct ugc_req {
@@ -88,6 +100,13 @@ int ugc_easy_web_only(CURL *e);
  * never logged). */
 const ugc_config *ugc_session_config(const ugc_session *s);
 struct curl_slist *ugc_session_headers(const ugc_session *s);
+/* Wakes the worker (from any thread): a request that answered LATER may be
+ * ready. */
+void ugc_session_wake(ugc_session *s);
+/* Lowers the calling thread's scheduling priority (Linux: nice 10; elsewhere
+ * nothing), for the digests: bulk work that, on a busy machine, must not
+ * delay the host's thread (a game's frame) or the worker's I/O. */
+void ugc_thread_background(void);
 /* What libcurl's code means, in the engine's terms, and how far the
  * exchange may have got (from the easy handle's timings). */
 ugc_error ugc_curl_error(CURLcode rc);

@@ -1,4 +1,4 @@
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* syscall(SYS_gettid) */
 /* The engine: a session's worker thread and the queues between it and the
  * host. See ugc_session.h for who owns what, ugc_req.h for the kinds. */
 #include <curl/curl.h>
@@ -10,6 +10,9 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,6 +46,7 @@ struct ugc_session {
   ugc_pooled pool[UGC_EASY_POOL];
   int npool;
   int transfers_running;
+  int finishing;              /* live requests in UGC_RS_FINISHING */
   uint64_t rng;
 
   /* shared: under lock */
@@ -262,6 +266,7 @@ static void ugc_w_unrun(ugc_session *s, ugc_req *q) {
 /* A request is finished: off the live list, its handle back in the pool
  * (the worker's last touch of its libcurl side), onto the done list. */
 static void ugc_w_finish(ugc_session *s, ugc_req *q, ugc_req **done) {
+  if (q->state == UGC_RS_FINISHING) s->finishing--;
   ugc_w_unrun(s, q);
   ugc_list_remove(&s->live, q);
   ugc_easy_give(s, q->easy, q->ops);
@@ -346,10 +351,25 @@ static void ugc_w_collect(ugc_session *s, ugc_req **done) {
     if (!q) continue;
     rc = msg->data.result;
     ugc_w_unrun(s, q); /* msg is invalid after this */
-    q->ops->finished(q, rc);
-    ugc_w_finish(s, q, done);
+    if (q->ops->finished(q, rc) == UGC_NEXT_LATER) {
+      q->state = UGC_RS_FINISHING;
+      s->finishing++;
+    } else {
+      ugc_w_finish(s, q, done);
+    }
   }
 }
+
+/* Requests that were finishing off the network and now are done. */
+static void ugc_w_complete(ugc_session *s, ugc_req **done) {
+  ugc_req *q, *next;
+  for (q = s->live; q && s->finishing > 0; q = next) {
+    next = q->next;
+    if (q->state == UGC_RS_FINISHING && q->ops->ready(q)) ugc_w_finish(s, q, done);
+  }
+}
+
+void ugc_session_wake(ugc_session *s) { curl_multi_wakeup(s->multi); }
 
 /* How long the worker may sleep: libcurl's timeout, at most the idle tick. */
 static long ugc_w_timeout(ugc_session *s) {
@@ -357,6 +377,16 @@ static long ugc_w_timeout(ugc_session *s) {
   curl_multi_timeout(s->multi, &ms);
   if (ms < 0 || ms > UGC_WORKER_IDLE_MS) ms = UGC_WORKER_IDLE_MS;
   return ms;
+}
+
+void ugc_thread_background(void) {
+#ifdef __linux__
+  struct sched_param none;
+  memset(&none, 0, sizeof none);
+  /* batch: never preempts a thread that wakes up (the host's) */
+  pthread_setschedparam(pthread_self(), SCHED_BATCH, &none);
+  setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10); /* this thread only */
+#endif
 }
 
 static void *ugc_worker(void *arg) {
@@ -389,6 +419,7 @@ static void *ugc_worker(void *arg) {
     ugc_w_schedule(s, &done);
     curl_multi_perform(s->multi, &running);
     ugc_w_collect(s, &done);
+    ugc_w_complete(s, &done);
     ugc_w_schedule(s, &done); /* the slots finished transfers freed */
     ugc_w_publish(s, done);
     if (stopping && !s->live) break;

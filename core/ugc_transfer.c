@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "ugc_fs.h"
+#include "ugc_hasher.h"
 #include "ugc_req.h"
 #include "ugc_transfer.h"
 
@@ -25,7 +26,8 @@ typedef struct ugc_xfer {
   char *path;
   char *url;           /* a presigned URL is a credential: freed once used */
   EVP_MD_CTX *md5;
-  int hashing;         /* the digest is running */
+  ugc_hasher *hasher;  /* the digest, on its own thread: follows the reads
+                        * of an upload, the writes of a download */
   int decided;         /* a download has decided whether to hash */
   int64_t offset;      /* a download's bytes already on disk */
   int64_t file_size;   /* an upload's size */
@@ -55,25 +57,6 @@ static int ugc_md5_init(EVP_MD_CTX *c) { return EVP_DigestInit_ex(c, EVP_md5(), 
 #define UGC_MD5_UNAVAILABLE "MD5 is not available in this OpenSSL (a FIPS-only configuration?): " \
   "transfers need it to check their bytes against the ETag"
 
-/* Feeds the first size bytes of an open file to an MD5 context; 0 on success. */
-static int ugc_md5_update_fd(EVP_MD_CTX *c, int fd, int64_t size) {
-  unsigned char *buf = malloc(UGC_CHUNK);
-  int64_t off = 0;
-  int rc = buf ? 0 : -1;
-  while (rc == 0 && off < size) {
-    size_t want = size - off < UGC_CHUNK ? (size_t)(size - off) : UGC_CHUNK;
-    ssize_t n = pread(fd, buf, want, (off_t)off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) rc = -1;
-    else {
-      EVP_DigestUpdate(c, buf, (size_t)n);
-      off += n;
-    }
-  }
-  free(buf);
-  return rc;
-}
-
 int ugc_etag_is_md5(const char *etag) {
   int i;
   for (i = 0; i < 32; i++) {
@@ -84,8 +67,9 @@ int ugc_etag_is_md5(const char *etag) {
 }
 
 /* A download hashes only what can be checked: when the ETag is an MD5. The
- * digest covers the whole file, so the bytes a resumed download already has
- * go in first, read through the descriptor open, not the path again. */
+ * digest covers the whole file, the bytes a resumed download already has
+ * included, and runs on a thread of its own (ugc_hasher.h) that reads back
+ * what the worker writes. */
 static int ugc_dl_decide(ugc_xfer *q) {
   q->decided = 1;
   if (!ugc_etag_is_md5(q->base.hdr.etag)) return 0;
@@ -93,12 +77,19 @@ static int ugc_dl_decide(ugc_xfer *q) {
     q->md5_missing = 1;
     return -1;
   }
-  if (q->offset > 0 && ugc_md5_update_fd(q->md5, q->fd, q->offset) != 0) {
-    q->file_errno = errno ? errno : EIO;
+  q->hasher = ugc_hasher_start(q->fd, q->md5, q->offset, q->base.s);
+  if (!q->hasher) {
+    q->file_errno = ENOMEM;
     return -1;
   }
-  q->hashing = 1;
   return 0;
+}
+
+static void ugc_x_digest(ugc_xfer *q) {
+  unsigned char d[EVP_MAX_MD_SIZE];
+  unsigned n = 0;
+  EVP_DigestFinal_ex(q->md5, d, &n);
+  ugc_hex(d, n, q->xres.md5_hex);
 }
 
 /* ==== libcurl callbacks: C buffers and files only ====================== */
@@ -118,8 +109,8 @@ static size_t ugc_x_read(char *p, size_t size, size_t n, void *ud) {
     q->file_errno = errno ? errno : EIO;
     return CURL_READFUNC_ABORT;
   }
-  EVP_DigestUpdate(q->md5, p, (size_t)got);
   q->xres.bytes += (int64_t)got;
+  ugc_hasher_grow(q->hasher, q->xres.bytes); /* it reads them back on its own thread */
   ugc_req_set_progress(&q->base, q->xres.bytes, q->file_size);
   return (size_t)got;
 }
@@ -130,7 +121,10 @@ static size_t ugc_x_read(char *p, size_t size, size_t n, void *ud) {
 static int ugc_x_seek(void *ud, curl_off_t offset, int origin) {
   ugc_xfer *q = ud;
   if (origin != SEEK_SET || offset != 0) return CURL_SEEKFUNC_CANTSEEK;
+  if (q->hasher) ugc_hasher_stop(q->hasher);
+  q->hasher = NULL;
   if (lseek(q->fd, 0, SEEK_SET) != 0 || ugc_md5_init(q->md5) != 0) return CURL_SEEKFUNC_FAIL;
+  if (!(q->hasher = ugc_hasher_start(q->fd, q->md5, 0, q->base.s))) return CURL_SEEKFUNC_FAIL;
   q->xres.bytes = 0;
   return CURL_SEEKFUNC_OK;
 }
@@ -181,8 +175,8 @@ static size_t ugc_x_write(char *p, size_t size, size_t n, void *ud) {
     q->file_errno = errno ? errno : EIO;
     return 0;
   }
-  if (q->hashing) EVP_DigestUpdate(q->md5, p, len);
   q->xres.bytes += (int64_t)len;
+  if (q->hasher) ugc_hasher_grow(q->hasher, q->offset + q->xres.bytes);
   ugc_req_set_progress(&q->base, q->offset + q->xres.bytes,
                        __atomic_load_n(&q->base.progress_total, __ATOMIC_RELAXED));
   return len;
@@ -194,6 +188,8 @@ static const struct ugc_req_ops ugc_upload_ops, ugc_download_ops;
 
 /* Closes what the transfer holds open; the URL goes as soon as it is used. */
 static void ugc_x_close(ugc_xfer *q) {
+  if (q->hasher) ugc_hasher_stop(q->hasher); /* before its descriptor closes */
+  q->hasher = NULL;
   if (q->fd >= 0) close(q->fd);
   q->fd = -1;
   if (q->md5) EVP_MD_CTX_free(q->md5);
@@ -263,7 +259,8 @@ static int ugc_upload_start(ugc_req *base) {
   q->xres.total = q->file_size;
   ugc_req_set_progress(base, 0, q->file_size);
   if (ugc_md5_init(q->md5) != 0) return ugc_x_fail(q, UGC_E_UNSUPPORTED, UGC_MD5_UNAVAILABLE);
-  q->hashing = 1;
+  if (!(q->hasher = ugc_hasher_start(q->fd, q->md5, 0, base->s)))
+    return ugc_x_fail(q, UGC_E_NOMEM, "cannot start the digest's thread");
   if (ugc_x_setup(q, &ugc_upload_ops) != 0) return -1;
   e = base->easy;
   if (curl_easy_setopt(e, CURLOPT_UPLOAD, 1L) != CURLE_OK ||
@@ -297,7 +294,7 @@ static int ugc_download_start(ugc_req *base) {
 
 static void ugc_x_attempt(ugc_req *base) { (void)base; } /* transfers are retried by the caller */
 
-static void ugc_x_finished(ugc_req *base, CURLcode rc) {
+static ugc_next ugc_x_finished(ugc_req *base, CURLcode rc) {
   ugc_xfer *q = (ugc_xfer *)base;
   ugc_xfer_result *r = &q->xres;
   int download = base->kind == UGC_REQ_DOWNLOAD;
@@ -323,16 +320,34 @@ static void ugc_x_finished(ugc_req *base, CURLcode rc) {
     else if (r->status == 206 && base->hdr.range_total >= 0) r->total = base->hdr.range_total;
     if (r->status == 200) r->resumed_from = 0;
   }
-  if (q->hashing && r->error == UGC_OK) {
-    unsigned char d[EVP_MAX_MD_SIZE];
-    unsigned n = 0;
-    EVP_DigestFinal_ex(q->md5, d, &n);
-    ugc_hex(d, n, r->md5_hex);
-  }
   r->reach = ugc_curl_reach(base->easy, rc);
   r->retry_after_s = base->hdr.retry_after_s;
   r->elapsed_ms = ugc_now_ms() - base->start_ms;
+  if (q->hasher && r->error == UGC_OK) {
+    ugc_hasher_end(q->hasher); /* ugc_x_ready finishes once it has caught up */
+    return UGC_NEXT_LATER;
+  }
   ugc_x_close(q);
+  return UGC_NEXT_DONE;
+}
+
+/* A transfer whose digest was still catching up: done once it has. */
+static int ugc_x_ready(ugc_req *base) {
+  ugc_xfer *q = (ugc_xfer *)base;
+  int err;
+  if (!ugc_hasher_done(q->hasher)) return 0;
+  err = ugc_hasher_join(q->hasher);
+  q->hasher = NULL;
+  if (err) {
+    q->xres.error = UGC_E_FILE;
+    snprintf(q->xres.message, sizeof q->xres.message, "cannot read back %s: %s", q->path,
+             strerror(err));
+  } else {
+    ugc_x_digest(q);
+  }
+  q->xres.elapsed_ms = ugc_now_ms() - base->start_ms;
+  ugc_x_close(q);
+  return 1;
 }
 
 static void ugc_x_cancelled(ugc_req *base) {
@@ -351,11 +366,12 @@ static void ugc_x_release(ugc_req *base) {
   q->path = NULL;
 }
 
-static const struct ugc_req_ops ugc_upload_ops = {ugc_upload_start, ugc_x_attempt, ugc_x_finished,
-                                                  ugc_x_cancelled, ugc_x_release};
+static const struct ugc_req_ops ugc_upload_ops = {ugc_upload_start, ugc_x_attempt,
+                                                  ugc_x_finished,   ugc_x_ready,
+                                                  ugc_x_cancelled,  ugc_x_release};
 static const struct ugc_req_ops ugc_download_ops = {ugc_download_start, ugc_x_attempt,
-                                                    ugc_x_finished, ugc_x_cancelled,
-                                                    ugc_x_release};
+                                                    ugc_x_finished,     ugc_x_ready,
+                                                    ugc_x_cancelled,    ugc_x_release};
 
 /* ==== the host's side ================================================== */
 

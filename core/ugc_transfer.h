@@ -2,11 +2,13 @@
  *
  * Bytes go between disk and socket in fixed-size chunks, on the session's
  * worker thread: memory stays constant whatever the file's size, and the
- * host's thread never reads, writes or hashes a byte. An upload's MD5 is
- * computed as its bytes are read, a download's only when the server's ETag
- * is one (32 hex digits: a multipart or SSE-KMS ETag is not), so the check
- * never reads the file twice. Transfers are requests of the session: they
- * share its connections, and at most its transfer limit run at once. */
+ * host's thread never reads, writes or hashes a byte. An upload's MD5 covers
+ * the bytes as they are read, a download's the bytes as they are written,
+ * and only when the server's ETag is one (32 hex digits: a multipart or
+ * SSE-KMS ETag is not). The digest runs on a thread of its own that follows
+ * the transfer through the page cache (ugc_hasher.h), so it does not cap the
+ * transfer's speed. Transfers are requests of the session: they share its
+ * connections, and at most its transfer limit run at once. */
 #ifndef UGC_TRANSFER_H
 #define UGC_TRANSFER_H
 

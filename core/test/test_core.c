@@ -24,6 +24,7 @@ int ugc_test_passed, ugc_test_failed; /* shared with the other test files */
 void test_webhook(void); /* test_webhook.c */
 void test_fs(void);      /* test_fs.c */
 void test_headers(void); /* test_headers.c */
+void test_hasher(void);  /* test_hasher.c */
 void test_graphql(void); /* test_graphql.c */
 
 static void test_buf(void) {
@@ -408,6 +409,7 @@ int main(void) {
   test_session_refused();
   test_session_cancel();
   test_etag_is_md5();
+  test_hasher();
   test_session_fork();
   test_webhook();
   test_fs();
