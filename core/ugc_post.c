@@ -229,8 +229,10 @@ ugc_error ugc_session_post(ugc_session *s, const char *body, size_t len, int is_
     snprintf(r->message, sizeof r->message, "out of memory");
     return r->error = UGC_E_NOMEM;
   }
-  ugc_req_submit(base);
-  ugc_req_wait(base, -1);
+  if (!ugc_session_run_here(base)) { /* the worker is busy: through it */
+    ugc_req_submit(base);
+    ugc_req_wait(base, -1);
+  }
   *r = q->res;
   /* hand the body over to the session so it outlives the request */
   swap = *last;

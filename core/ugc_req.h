@@ -100,6 +100,11 @@ int ugc_easy_web_only(CURL *e);
  * never logged). */
 const ugc_config *ugc_session_config(const ugc_session *s);
 struct curl_slist *ugc_session_headers(const ugc_session *s);
+/* Host side, for a blocking call: when the worker is parked (nothing in
+ * flight), runs q to its end on the calling thread with the worker's own
+ * engine (its multi handle, connections and pool) and returns 1: no thread
+ * handoff, no wake-ups. Otherwise returns 0: submit q and wait for it. */
+int ugc_session_run_here(ugc_req *q);
 /* Wakes the worker (from any thread): a request that answered LATER may be
  * ready. */
 void ugc_session_wake(ugc_session *s);

@@ -40,7 +40,8 @@ struct ugc_session {
   pid_t pid;                  /* the process that made it (and its worker) */
   int wake_rd, wake_wr;       /* the host's descriptor; wr == rd for an eventfd */
 
-  /* the worker's alone */
+  /* the worker's alone, or the host's while it has borrowed the engine
+   * (ugc_session_post when the worker is parked) */
   CURLM *multi;
   ugc_req *live;              /* taken from the inbox, not yet finished */
   ugc_pooled pool[UGC_EASY_POOL];
@@ -56,6 +57,9 @@ struct ugc_session {
   int cancels;                /* requests whose cancel flag the worker has not seen */
   int cancel_all;
   int stopping;
+  int parked;                 /* the worker waits on idle: nothing in flight */
+  int borrowed;               /* the host runs a blocking post itself */
+  pthread_cond_t idle;
 
   /* the host's alone */
   pthread_t thread;
@@ -371,6 +375,12 @@ static void ugc_w_complete(ugc_session *s, ugc_req **done) {
 
 void ugc_session_wake(ugc_session *s) { curl_multi_wakeup(s->multi); }
 
+/* Under the lock: gets the worker going, parked or polling. */
+static void ugc_poke_locked(ugc_session *s) {
+  if (s->parked) pthread_cond_signal(&s->idle);
+  else curl_multi_wakeup(s->multi);
+}
+
 /* How long the worker may sleep: libcurl's timeout, at most the idle tick. */
 static long ugc_w_timeout(ugc_session *s) {
   long ms = -1;
@@ -387,6 +397,11 @@ void ugc_thread_background(void) {
   pthread_setschedparam(pthread_self(), SCHED_BATCH, &none);
   setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10); /* this thread only */
 #endif
+}
+
+/* Under the lock: nothing in flight, nothing asked of the worker. */
+static int ugc_w_idle(const ugc_session *s) {
+  return !s->live && !s->inbox && !s->stopping && !s->cancel_all && !s->cancels;
 }
 
 static void *ugc_worker(void *arg) {
@@ -423,6 +438,16 @@ static void *ugc_worker(void *arg) {
     ugc_w_schedule(s, &done); /* the slots finished transfers freed */
     ugc_w_publish(s, done);
     if (stopping && !s->live) break;
+    pthread_mutex_lock(&s->lock);
+    if (ugc_w_idle(s)) {
+      /* nothing in flight: sleep until work comes, leaving the engine to a
+       * blocking post that the host runs itself meanwhile */
+      s->parked = 1;
+      while (s->borrowed || ugc_w_idle(s)) pthread_cond_wait(&s->idle, &s->lock);
+      s->parked = 0;
+      continue;
+    }
+    pthread_mutex_unlock(&s->lock);
     curl_multi_poll(s->multi, NULL, 0, (int)ugc_w_timeout(s), NULL);
     pthread_mutex_lock(&s->lock);
   }
@@ -515,6 +540,7 @@ static void ugc_session_release(ugc_session *s) { /* the memory of a session who
   free(s->endpoint);
   free(s->ca_file);
   free(s->user_agent);
+  pthread_cond_destroy(&s->idle);
   pthread_mutex_destroy(&s->lock);
   free(s);
 }
@@ -539,6 +565,7 @@ ugc_session *ugc_session_new(const ugc_config *cfg, char *err, size_t errlen) {
   s->wake_rd = s->wake_wr = -1;
   s->pid = getpid();
   pthread_mutex_init(&s->lock, NULL);
+  pthread_cond_init(&s->idle, NULL);
   ugc_buf_init(&s->last, 0);
   s->rng = (uint64_t)time(NULL) ^ ((uint64_t)(uintptr_t)s << 16) ^ (uint64_t)getpid();
   if (!s->rng) s->rng = 0x9e3779b97f4a7c15ULL;
@@ -584,10 +611,9 @@ static void ugc_stop_worker(ugc_session *s) {
   pthread_mutex_lock(&s->lock);
   join = !s->stopping;
   s->stopping = 1;
+  ugc_poke_locked(s);
   pthread_mutex_unlock(&s->lock);
-  if (!join) return;
-  curl_multi_wakeup(s->multi);
-  pthread_join(s->thread, NULL);
+  if (join) pthread_join(s->thread, NULL);
 }
 
 static void ugc_collect(ugc_session *s);
@@ -610,8 +636,8 @@ void ugc_session_free(ugc_session *s) {
 void ugc_session_cancel_all(ugc_session *s) {
   pthread_mutex_lock(&s->lock);
   s->cancel_all = 1;
+  ugc_poke_locked(s);
   pthread_mutex_unlock(&s->lock);
-  curl_multi_wakeup(s->multi);
 }
 
 /* ==== the host's side ================================================== */
@@ -645,9 +671,9 @@ void ugc_req_submit(ugc_req *q) {
   pthread_mutex_lock(&s->lock);
   q->where = UGC_AT_INBOX;
   ugc_queue_append(&s->inbox, &s->inbox_tail, q);
+  ugc_poke_locked(s);
   pthread_mutex_unlock(&s->lock);
   s->live_count++;
-  curl_multi_wakeup(s->multi);
 }
 
 /* Takes the outbox: its requests are the host's again. */
@@ -676,6 +702,40 @@ int ugc_session_step(ugc_session *s, long timeout_ms) {
     ugc_collect(s);
   }
   return s->live_count;
+}
+
+int ugc_session_run_here(ugc_req *q) {
+  ugc_session *s = q->s;
+  ugc_req *done = NULL;
+  int running;
+  if (!s || q->submitted) return 0;
+  pthread_mutex_lock(&s->lock);
+  if (s->parked && !s->borrowed && ugc_w_idle(s)) {
+    s->borrowed = 1;
+    q->where = UGC_AT_WORKER;
+  }
+  pthread_mutex_unlock(&s->lock);
+  if (q->where != UGC_AT_WORKER) return 0;
+  /* the engine is this thread's until it gives it back: the worker's loop,
+   * for one request */
+  q->submitted = 1;
+  s->live_count++;
+  ugc_w_admit(s, q, &done);
+  while (!done) {
+    curl_multi_perform(s->multi, &running);
+    ugc_w_collect(s, &done);
+    ugc_w_complete(s, &done);
+    if (!done) curl_multi_poll(s->multi, NULL, 0, (int)ugc_w_timeout(s), NULL);
+  }
+  pthread_mutex_lock(&s->lock);
+  s->borrowed = 0;
+  q->where = UGC_AT_HOST;
+  if (!ugc_w_idle(s)) pthread_cond_signal(&s->idle); /* work came meanwhile */
+  pthread_mutex_unlock(&s->lock);
+  q->next = q->prev = NULL;
+  q->done = 1;
+  s->live_count--;
+  return 1;
 }
 
 int ugc_req_wait(ugc_req *q, long timeout_ms) {
@@ -730,6 +790,7 @@ void ugc_req_cancel(ugc_req *q) {
   pthread_mutex_lock(&s->lock);
   never_ran = q->where == UGC_AT_INBOX;
   taken = ugc_take_back(s, q);
+  if (!taken) ugc_poke_locked(s);
   pthread_mutex_unlock(&s->lock);
   if (taken) { /* the worker never saw it, or is done with it */
     q->done = 1;
@@ -737,7 +798,6 @@ void ugc_req_cancel(ugc_req *q) {
     if (never_ran) q->ops->cancelled(q);
     return;
   }
-  curl_multi_wakeup(s->multi);
   ugc_req_wait(q, -1); /* the worker answers within one pass of its loop */
 }
 
@@ -750,13 +810,13 @@ void ugc_req_free(ugc_req *q) {
     int taken;
     pthread_mutex_lock(&s->lock);
     taken = ugc_take_back(s, q);
-    if (!taken) q->orphan = 1; /* the worker frees it when it lets go */
+    if (!taken) {
+      q->orphan = 1; /* the worker frees it when it lets go */
+      ugc_poke_locked(s);
+    }
     pthread_mutex_unlock(&s->lock);
     s->live_count--;
-    if (!taken) {
-      curl_multi_wakeup(s->multi);
-      return;
-    }
+    if (!taken) return;
   }
   ugc_free_req(q);
 }

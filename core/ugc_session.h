@@ -104,6 +104,8 @@ int ugc_session_forked(const ugc_session *s);
  * it, r->retry_after_s what it asked for); the one re-send done here is
  * libcurl's, of a query whose kept-alive connection was found dead (counted
  * in r->sends), and it is refused for a mutation once a byte went out.
+ * While the worker is parked (nothing in flight) the post runs on the
+ * calling thread, with the worker's engine; otherwise through the worker.
  * Returns r->error. r->body stays valid until the next call on the session. */
 ugc_error ugc_session_post(ugc_session *s, const char *body, size_t len, int is_mutation,
                            ugc_result *r);

@@ -210,6 +210,30 @@ static void test_session_async(const char *url) {
   t0 = ugc_now_ms();
   CHECK(ugc_session_step(s, 30) == 0);
   CHECK(ugc_now_ms() - t0 >= 25);
+
+  /* a blocking post runs on this thread while the worker is parked, and
+   * through the worker while it has work: the same result either way */
+  {
+    ugc_result r;
+    int port = 0, srv = silent_server(&port);
+    char stalled[64], part[] = "/tmp/moveugc-busy-XXXXXX";
+    int fd = mkstemp(part);
+    ugc_req *busy;
+    CHECK(ugc_session_post(s, body, sizeof body - 1, 0, &r) == UGC_OK && r.status == 200);
+    snprintf(stalled, sizeof stalled, "http://127.0.0.1:%d/x", port);
+    busy = ugc_download_new(s, stalled, part); /* never answered: the worker stays busy */
+    ugc_req_submit(busy);
+    CHECK(ugc_session_post(s, body, sizeof body - 1, 1, &r) == UGC_OK && r.status == 200);
+    CHECK(r.sends == 1 && strstr(r.body, "\"client\"") != NULL);
+    CHECK(!ugc_req_done(busy));
+    ugc_req_cancel(busy);
+    CHECK(ugc_req_done(busy) && ugc_req_xfer(busy)->error == UGC_E_CANCELLED);
+    ugc_req_free(busy);
+    CHECK(ugc_session_post(s, body, sizeof body - 1, 0, &r) == UGC_OK && r.status == 200);
+    if (srv >= 0) close(srv);
+    if (fd >= 0) close(fd);
+    unlink(part);
+  }
   ugc_session_free(s);
 }
 
