@@ -148,9 +148,10 @@ static void ugc_wake_host(ugc_session *s) {
   while (n < 0 && errno == EINTR);
 }
 
-/* The host, before it collects: the descriptor goes quiet until the worker
- * finishes something more (written after the outbox, read before it: no
- * finish is ever missed, at worst one wake-up finds nothing). */
+/* The host, as it collects, under the lock: the descriptor goes quiet until
+ * the worker finishes something more (the worker writes it after adding to
+ * the outbox and letting go of the lock, so no finish is ever missed; at
+ * worst one wake-up finds nothing). */
 static void ugc_wake_clear(ugc_session *s) {
   char buf[64];
   while (read(s->wake_rd, buf, s->wake_rd == s->wake_wr ? 8 : sizeof buf) > 0) {
@@ -389,12 +390,19 @@ static long ugc_w_timeout(ugc_session *s) {
   return ms;
 }
 
-void ugc_thread_background(void) {
+/* Linux: SCHED_BATCH, so that waking up (data arrived) never preempts the
+ * host's thread in the middle of its frame; its share of the CPU is kept. */
+static void ugc_thread_batch(void) {
 #ifdef __linux__
   struct sched_param none;
   memset(&none, 0, sizeof none);
-  /* batch: never preempts a thread that wakes up (the host's) */
   pthread_setschedparam(pthread_self(), SCHED_BATCH, &none);
+#endif
+}
+
+void ugc_thread_background(void) {
+  ugc_thread_batch();
+#ifdef __linux__
   setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10); /* this thread only */
 #endif
 }
@@ -406,6 +414,7 @@ static int ugc_w_idle(const ugc_session *s) {
 
 static void *ugc_worker(void *arg) {
   ugc_session *s = arg;
+  ugc_thread_batch();
   pthread_mutex_lock(&s->lock);
   for (;;) {
     ugc_req *in = s->inbox, *q, *next, *done = NULL;
@@ -616,7 +625,7 @@ static void ugc_stop_worker(ugc_session *s) {
   if (join) pthread_join(s->thread, NULL);
 }
 
-static void ugc_collect(ugc_session *s);
+static void ugc_collect(ugc_session *s, int never_wait);
 
 void ugc_session_free(ugc_session *s) {
   ugc_req *q;
@@ -628,7 +637,7 @@ void ugc_session_free(ugc_session *s) {
   pthread_mutex_unlock(&ugc_all_lock);
   if (ugc_session_forked(s)) return; /* no worker here: abandoned, see the header */
   ugc_stop_worker(s);
-  ugc_collect(s); /* every request is done now (cancelled at worst) */
+  ugc_collect(s, 0); /* every request is done now (cancelled at worst) */
   for (q = s->held; q; q = q->hnext) q->s = NULL;
   ugc_session_release(s);
 }
@@ -677,10 +686,16 @@ void ugc_req_submit(ugc_req *q) {
 }
 
 /* Takes the outbox: its requests are the host's again. */
-static void ugc_collect(ugc_session *s) {
+static void ugc_collect(ugc_session *s, int never_wait) {
   ugc_req *q, *next;
-  ugc_wake_clear(s);
-  pthread_mutex_lock(&s->lock);
+  if (never_wait) {
+    /* a frame's step(0) never waits for the worker's lock: busy now, the
+     * descriptor stays readable and the next step collects */
+    if (pthread_mutex_trylock(&s->lock) != 0) return;
+  } else {
+    pthread_mutex_lock(&s->lock);
+  }
+  ugc_wake_clear(s); /* under the lock: the worker writes it after the outbox */
   q = s->outbox;
   s->outbox = s->outbox_tail = NULL;
   for (next = q; next; next = next->next) next->where = UGC_AT_HOST;
@@ -695,11 +710,11 @@ static void ugc_collect(ugc_session *s) {
 
 int ugc_session_step(ugc_session *s, long timeout_ms) {
   int before = s->live_count;
-  ugc_collect(s);
+  ugc_collect(s, timeout_ms == 0);
   /* nothing yet: wait for the worker, or just for the time (a host's sleep) */
   if (s->live_count == before && timeout_ms != 0 && (timeout_ms > 0 || before > 0)) {
     ugc_wake_wait(s, timeout_ms);
-    ugc_collect(s);
+    ugc_collect(s, 0);
   }
   return s->live_count;
 }
