@@ -135,8 +135,7 @@ function M._from_response(op, mutation, status, doc, meta, attempts, ms)
     if list and #list > 0 then
       local first
       e.message, first = first_message(list)
-      local et = first and (first.error_type or first.errorType)
-      e.error_type = type(et) == "string" and et or nil
+      e.error_type = select(2, policy.graphql_kind(first))
       e.errors = list
     elseif type(doc) == "table" and type(doc.message) == "string" then
       e.message = doc.message

@@ -349,7 +349,7 @@ function M.new(opts)
   local client = setmetatable({
     _session = core.session{
       endpoint = o.endpoint, api_key = o.api_key, user_agent = o.user_agent,
-      timeout = o.timeout, connect_timeout = o.connect_timeout, max_retries = o.max_retries,
+      timeout = o.timeout, connect_timeout = o.connect_timeout,
       ca_file = o.ca_file, max_body = o.max_body, max_transfers = o.max_transfers,
     },
     _log = o.log,
