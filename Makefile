@@ -82,15 +82,15 @@ fuzz:
 	sh scripts/fuzz.sh
 
 fuzz-build: $(addprefix $(BUILD)/fuzz/,$(FUZZ_NAMES))
-$(BUILD)/fuzz/%: fuzz/fuzz_%.c $(FUZZ_DEPS)
+$(BUILD)/fuzz/%: fuzz/fuzz_%.c $(FUZZ_DEPS) fuzz/json_oracle.lua
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(BASE_CFLAGS) $(FUZZ_FLAGS) $(INC_lua5.4) -Icore -Ibinding -o $@ $< \
+	$(FUZZ_CC) $(BASE_CFLAGS) $(FUZZ_FLAGS) $(INC_lua5.4) -Icore -Ibinding -DMOVEUGC_ROOT='"$(CURDIR)"' -o $@ $< \
 	  $(CORE_SRC) $(BINDING_SRC) $(FUZZ_LIBS)
 
 fuzz-replay: $(addprefix $(BUILD)/fuzz-replay/,$(FUZZ_NAMES))
-$(BUILD)/fuzz-replay/%: fuzz/fuzz_%.c fuzz/replay.c $(FUZZ_DEPS)
+$(BUILD)/fuzz-replay/%: fuzz/fuzz_%.c fuzz/replay.c $(FUZZ_DEPS) fuzz/json_oracle.lua
 	@mkdir -p $(dir $@)
-	$(CC) $(BASE_CFLAGS) $(SAN_FLAGS) $(INC_lua5.4) -Icore -Ibinding -o $@ $< fuzz/replay.c \
+	$(CC) $(BASE_CFLAGS) $(SAN_FLAGS) $(INC_lua5.4) -Icore -Ibinding -DMOVEUGC_ROOT='"$(CURDIR)"' -o $@ $< fuzz/replay.c \
 	  $(CORE_SRC) $(BINDING_SRC) $(FUZZ_LIBS)
 
 # Everything a fresh Debian 12 machine lacks (root or sudo), then the sandbox's npm packages.

@@ -1,12 +1,13 @@
 --[[ bench/decode.lua: decoding a page of 1,000 jobs with every expand, the
-SDK's decode + normalise against bare cjson.decode of the same bytes.
+SDK's one-pass decoder (binding/ldecode.c) against bare cjson.decode of the
+same bytes.
 
 Usage: lua5.4 bench/decode.lua [RUNS=15]
 Prints bytes, then the best (least) CPU seconds of RUNS runs of each:
   bytes: N
   cjson_s: X
   sdk_s: Y
-  sdk_raw_s: Z   (json_decode(text, false): nulls and numbers only, no metadata)
+  sdk_raw_s: Z   (json_decode(text, false): raw mode, metadata left as strings)
   cjson_meta_s: W (cjson.decode, then cjson.decode of every metadata string: the
                    tables a user would get by hand, the same work the SDK does)
 ]]
@@ -65,7 +66,7 @@ end
 local function page()
   local items = {}
   for i = 1, 1000 do items[i] = aliased(job(i)) end
-  return cjson.encode{ data = { listJobs = { first = 1000, after = meta{ v = 1, list = "jobs" }, items = items } } }
+  return cjson.encode{ data = { list_jobs = { first = 1000, after = meta{ v = 1, list = "jobs" }, items = items } } }
 end
 local text = page()
 

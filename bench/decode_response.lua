@@ -3,7 +3,7 @@ count (under callgrind) what decoding alone costs per call.
 
 Usage: lua5.4 bench/decode_response.lua N FILE cjson|sdk
 cjson: bare cjson.decode; sdk: moveugc.core.json_decode(text, true), the
-SDK's decode + normalise.
+SDK's one-pass decoder (binding/ldecode.c) in API mode.
 ]]
 local cjson = require "cjson"
 local core = require "moveugc.core"

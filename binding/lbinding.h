@@ -11,18 +11,24 @@
 #define UGC_CTX lua_upvalueindex(1)
 #define UGC_CTX_DECODE 1
 #define UGC_CTX_ARRAY_MT 2
+#define UGC_CTX_SCRATCH 3     /* ldecode.c: its scratch area, */
+#define UGC_CTX_KEYS 4        /* its key cache's slots */
+#define UGC_CTX_KEY_STRINGS 5 /* and the strings they point to */
 
-/* Key handling when normalising a decoded response. */
-#define UGC_KEYS_RAW 0   /* the server's own field names (ugc.graphql) */
-#define UGC_KEYS_SNAKE 1 /* snake_case keys, metadata decoded into tables */
+/* How a response is decoded. */
+#define UGC_JSON_RAW 0   /* ldecode.c: nulls dropped, integers */
+#define UGC_JSON_API 1   /* the same, and every metadata value the user's JSON */
+#define UGC_JSON_CJSON 2 /* lua-cjson, normalised as RAW (ugc.graphql) */
 
 UGC_HIDDEN int ugc_json_setup(lua_State *L); /* fills the context table at -1 */
 /* Appends the JSON for the value at idx; NULL or an error message. */
 UGC_HIDDEN const char *ugc_json_encode(lua_State *L, int idx, ugc_buf *b);
-/* Decodes s and normalises it: pushes the value and returns 1, or pushes an
- * error message and returns 0. */
-UGC_HIDDEN int ugc_json_decode(lua_State *L, const char *s, size_t n, int keys);
-UGC_HIDDEN void ugc_json_normalise(lua_State *L, int keys);
+/* Decode s (s[n] must be NUL) in mode UGC_JSON_RAW or _API (ldecode.c), or
+ * with lua-cjson (ljson.c): push the value and return 1, or push an error
+ * message and return 0. */
+UGC_HIDDEN int ugc_json_decode(lua_State *L, const char *s, size_t n, int mode);
+UGC_HIDDEN int ugc_json_decode_cjson(lua_State *L, const char *s, size_t n);
+UGC_HIDDEN void ugc_json_decode_setup(lua_State *L, int ctx); /* ldecode.c's context slots */
 UGC_HIDDEN int ugc_l_json_encode(lua_State *L);
 UGC_HIDDEN int ugc_l_json_decode(lua_State *L);
 UGC_HIDDEN int ugc_l_array(lua_State *L);
@@ -44,7 +50,7 @@ UGC_HIDDEN int ugc_l_session_new(lua_State *L);
 UGC_HIDDEN ugc_lsession *ugc_check_session(lua_State *L, int idx);
 UGC_HIDDEN void ugc_build_body(lua_State *L, ugc_lsession *ls);
 /* lresult.c: the results every request gives Lua, described there */
-UGC_HIDDEN int ugc_push_post_result(lua_State *L, const struct ugc_result *r, int keys);
+UGC_HIDDEN int ugc_push_post_result(lua_State *L, const struct ugc_result *r, int mode);
 UGC_HIDDEN int ugc_push_xfer_result(lua_State *L, const struct ugc_xfer_result *r);
 
 /* lreq.c: requests in flight (non-blocking mode) */

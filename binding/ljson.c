@@ -1,9 +1,9 @@
-/* JSON for the binding: requests are encoded here, responses are decoded by
- * a private lua-cjson instance and then normalised in one pass so Lua code
- * never sees cjson's quirks (null sentinels, integral floats, camelCase):
- * null fields of an object are removed, null members of a list dropped (the
- * rest moved down, so the list has no holes), integral floats made integers,
- * keys snake_cased except inside metadata, whose keys are the user's. */
+/* JSON for the binding: requests are encoded here; the SDK's own responses
+ * are decoded by ldecode.c, ugc.graphql's by a private lua-cjson instance
+ * normalised here, so Lua code never sees cjson's quirks (null sentinels,
+ * integral floats): null fields of an object are removed, null members of a
+ * list dropped (the rest moved down, so the list has no holes), integral
+ * floats made integers. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,7 +12,6 @@
 #include "lbinding.h"
 
 #define UGC_JSON_MAX_DEPTH 64
-#define UGC_RENAME_BATCH 32
 
 /* ==== encoding ========================================================= */
 
@@ -153,54 +152,25 @@ const char *ugc_json_encode(lua_State *L, int idx, ugc_buf *b) {
   return ugc_encode_at(L, idx, b, 0);
 }
 
-/* ==== normalising ====================================================== */
+/* ==== lua-cjson, for ugc.graphql ======================================== */
+
+/* The escape hatch decodes with lua-cjson (its answers have any shape, the
+ * SDK's own responses go through ldecode.c), then normalises in one walk:
+ * null fields removed, null members of a list dropped and the rest moved
+ * down, integral floats made integers. Keys and metadata as the server sent
+ * them. */
 
 static int ugc_is_null(lua_State *L, int idx) {
   return lua_type(L, idx) == LUA_TLIGHTUSERDATA && lua_touserdata(L, idx) == NULL;
 }
 
-static int ugc_needs_snake(const char *k, size_t n) {
-  size_t i;
-  for (i = 0; i < n; i++)
-    if (k[i] >= 'A' && k[i] <= 'Z') return 1;
-  return 0;
-}
-
-static void ugc_push_snake(lua_State *L, const char *k, size_t n) {
-  char small[128];
-  luaL_Buffer lb;
-  size_t i, o = 0;
-  if (n * 2 > sizeof small) { /* unusually long key: take the slow road */
-    luaL_buffinit(L, &lb);
-    for (i = 0; i < n; i++) {
-      if (k[i] >= 'A' && k[i] <= 'Z') {
-        if (i) luaL_addchar(&lb, '_');
-        luaL_addchar(&lb, (char)(k[i] - 'A' + 'a'));
-      } else {
-        luaL_addchar(&lb, k[i]);
-      }
-    }
-    luaL_pushresult(&lb);
-    return;
-  }
-  for (i = 0; i < n; i++) {
-    if (k[i] >= 'A' && k[i] <= 'Z') {
-      if (i) small[o++] = '_';
-      small[o++] = (char)(k[i] - 'A' + 'a');
-    } else {
-      small[o++] = k[i];
-    }
-  }
-  lua_pushlstring(L, small, o);
-}
-
-static void ugc_normalise_table(lua_State *L, int t, int keys, int depth);
+static void ugc_normalise_table(lua_State *L, int t, int depth);
 
 /* Normalises the value on top of the stack, possibly replacing it. */
-static void ugc_normalise_top(lua_State *L, int keys, int depth) {
+static void ugc_normalise_top(lua_State *L, int depth) {
   int top = lua_gettop(L);
   if (lua_type(L, top) == LUA_TTABLE) {
-    ugc_normalise_table(L, top, keys, depth + 1);
+    ugc_normalise_table(L, top, depth + 1);
   } else if (ugc_is_null(L, top)) {
     lua_pop(L, 1);
     lua_pushnil(L);
@@ -217,25 +187,9 @@ static void ugc_normalise_top(lua_State *L, int keys, int depth) {
 #endif
 }
 
-/* metadata arrives as an AWSJSON string: give users the table inside it */
-static void ugc_decode_metadata(lua_State *L) {
-  size_t n;
-  const char *s = lua_tolstring(L, -1, &n);
-  if (ugc_json_decode(L, s, n, UGC_KEYS_RAW)) {
-    lua_remove(L, -2);
-  } else {
-    lua_pop(L, 1); /* not JSON after all: leave the server's string as it is */
-  }
-}
-
-static int ugc_is_metadata(const char *k, size_t kl, int keys) {
-  return keys == UGC_KEYS_SNAKE && kl == 8 && memcmp(k, "metadata", 8) == 0;
-}
-
 /* A JSON array (cjson gives it keys 1..n, null members included, so there is
- * no hole yet): null members are dropped and the rest moved down, in order,
- * so the list stays a sequence for # and ipairs. */
-static void ugc_normalise_array(lua_State *L, int t, size_t n, int keys, int depth) {
+ * no hole yet): null members are dropped and the rest moved down, in order. */
+static void ugc_normalise_array(lua_State *L, int t, size_t n, int depth) {
   size_t i, j = 0;
   for (i = 1; i <= n; i++) {
     lua_rawgeti(L, t, (int)i);
@@ -244,11 +198,7 @@ static void ugc_normalise_array(lua_State *L, int t, size_t n, int keys, int dep
       continue;
     }
     j++;
-    if (lua_type(L, -1) == LUA_TTABLE) {
-      ugc_normalise_table(L, lua_gettop(L), keys, depth + 1);
-    } else {
-      ugc_normalise_top(L, keys, depth);
-    }
+    ugc_normalise_top(L, depth);
     if (j == i && lua_type(L, -1) != LUA_TNUMBER) {
       lua_pop(L, 1); /* in place already */
     } else {
@@ -261,104 +211,49 @@ static void ugc_normalise_array(lua_State *L, int t, size_t n, int keys, int dep
   }
 }
 
-/* A JSON object: null fields are cleared, values normalised, camelCase keys
- * renamed once traversal is over (a table's keys must not be added during
- * lua_next). The keys to rename are kept in a C array; past
- * UGC_RENAME_BATCH of them, in a Lua table. Each value is visited once: a
- * second walk would normalise metadata tables again, with snake_case keys. */
-static void ugc_normalise_object(lua_State *L, int t, int keys, int depth) {
-  const char *rename[UGC_RENAME_BATCH];
-  size_t rename_len[UGC_RENAME_BATCH];
-  int nrename = 0, nspill = 0, spill, i;
-  lua_pushnil(L); /* the overflow list, made when it is needed */
-  spill = lua_gettop(L);
+/* A JSON object: null fields cleared, values normalised in place (clearing
+ * or assigning an existing field during traversal is allowed). */
+static void ugc_normalise_object(lua_State *L, int t, int depth) {
   lua_pushnil(L);
   while (lua_next(L, t)) {
-    int kt = lua_type(L, -2), vt = lua_type(L, -1);
-    size_t kl = 0;
-    const char *k = kt == LUA_TSTRING ? lua_tolstring(L, -2, &kl) : NULL;
+    int vt = lua_type(L, -1);
     if (vt == LUA_TLIGHTUSERDATA && ugc_is_null(L, -1)) {
       lua_pop(L, 1);
       lua_pushvalue(L, -1);
       lua_pushnil(L);
-      lua_rawset(L, t); /* clearing a field during traversal is allowed */
-      continue;
+      lua_rawset(L, t);
+    } else if (vt == LUA_TTABLE) {
+      ugc_normalise_table(L, lua_gettop(L), depth + 1);
+      lua_pop(L, 1);
     }
-    if (vt == LUA_TTABLE) {
-      /* metadata sent as an object rather than an AWSJSON string: the keys
-       * inside are the user's all the same */
-      ugc_normalise_table(L, lua_gettop(L), k && ugc_is_metadata(k, kl, keys) ? UGC_KEYS_RAW : keys,
-                          depth + 1);
-    } else if (
 #if LUA_VERSION_NUM >= 503
-        (vt == LUA_TNUMBER && !lua_isinteger(L, -1)) ||
-#endif
-        (vt == LUA_TSTRING && k && ugc_is_metadata(k, kl, keys))) {
-      if (vt == LUA_TSTRING) {
-        ugc_decode_metadata(L);
-      } else {
-        ugc_normalise_top(L, keys, depth);
-      }
+    else if (vt == LUA_TNUMBER && !lua_isinteger(L, -1)) {
+      ugc_normalise_top(L, depth);
       lua_pushvalue(L, -2);
       lua_insert(L, -2);
-      lua_rawset(L, t); /* assigning an existing field is allowed too */
-      lua_pushnil(L);   /* placeholder popped below */
+      lua_rawset(L, t);
     }
-    lua_pop(L, 1);
-    if (k && keys == UGC_KEYS_SNAKE && ugc_needs_snake(k, kl)) {
-      if (nrename < UGC_RENAME_BATCH) {
-        rename[nrename] = k; /* the string stays alive as a key of t */
-        rename_len[nrename++] = kl;
-      } else {
-        if (!nspill) {
-          lua_newtable(L);
-          lua_replace(L, spill);
-        }
-        lua_pushvalue(L, -1);
-        lua_rawseti(L, spill, ++nspill);
-      }
+#endif
+    else {
+      lua_pop(L, 1);
     }
   }
-  /* renamed keys have no capital letter and pending ones do: a rename never
-   * overwrites a key still to be renamed */
-  for (i = -nspill; i < nrename; i++) {
-    size_t kl;
-    const char *k;
-    if (i < 0) {
-      lua_rawgeti(L, spill, -i);
-      k = lua_tolstring(L, -1, &kl);
-    } else {
-      k = rename[i];
-      kl = rename_len[i];
-      lua_pushlstring(L, k, kl);
-    }
-    lua_pushvalue(L, -1);
-    lua_rawget(L, t);        /* old, value */
-    ugc_push_snake(L, k, kl); /* old, value, new */
-    lua_insert(L, -2);
-    lua_rawset(L, t); /* t[new] = value; old stays on the stack */
-    lua_pushnil(L);
-    lua_rawset(L, t); /* t[old] = nil */
-  }
-  lua_pop(L, 1); /* the overflow list */
 }
 
-static void ugc_normalise_table(lua_State *L, int t, int keys, int depth) {
+static void ugc_normalise_table(lua_State *L, int t, int depth) {
   size_t n;
   if (depth > 1100) luaL_error(L, "moveugc: JSON nested too deeply");
   luaL_checkstack(L, 8, "json normalise");
   /* cjson gives objects string keys only, arrays keys 1..n only */
   n = ugc_rawlen(L, t);
   if (n > 0) {
-    ugc_normalise_array(L, t, n, keys, depth);
+    ugc_normalise_array(L, t, n, depth);
   } else {
-    ugc_normalise_object(L, t, keys, depth);
+    ugc_normalise_object(L, t, depth);
   }
 }
 
-void ugc_json_normalise(lua_State *L, int keys) { ugc_normalise_top(L, keys, 0); }
-
-int ugc_json_decode(lua_State *L, const char *s, size_t n, int keys) {
+int ugc_json_decode_cjson(lua_State *L, const char *s, size_t n) {
   luaL_checkstack(L, 4, "json decode");
   lua_rawgeti(L, UGC_CTX, UGC_CTX_DECODE);
   lua_pushlstring(L, s, n);
@@ -369,7 +264,7 @@ int ugc_json_decode(lua_State *L, const char *s, size_t n, int keys) {
     }
     return 0;
   }
-  ugc_normalise_top(L, keys, 0);
+  ugc_normalise_top(L, 0);
   return 1;
 }
 
@@ -392,11 +287,17 @@ int ugc_l_json_encode(lua_State *L) {
   return 1;
 }
 
+/* core.json_decode(text, mode): mode true for API mode (metadata decoded),
+ * "cjson" for ugc.graphql's decoder, anything else raw. */
 int ugc_l_json_decode(lua_State *L) {
   size_t n;
   const char *s = luaL_checklstring(L, 1, &n);
-  int keys = lua_toboolean(L, 2) ? UGC_KEYS_SNAKE : UGC_KEYS_RAW;
-  if (ugc_json_decode(L, s, n, keys)) return 1;
+  int ok;
+  if (lua_type(L, 2) == LUA_TSTRING && strcmp(lua_tostring(L, 2), "cjson") == 0)
+    ok = ugc_json_decode_cjson(L, s, n);
+  else
+    ok = ugc_json_decode(L, s, n, lua_toboolean(L, 2) ? UGC_JSON_API : UGC_JSON_RAW);
+  if (ok) return 1;
   lua_pushnil(L);
   lua_insert(L, -2);
   return 2;
@@ -431,5 +332,6 @@ int ugc_json_setup(lua_State *L) {
   lua_pushliteral(L, "moveugc.array");
   lua_setfield(L, -2, "__name");
   lua_rawseti(L, ctx, UGC_CTX_ARRAY_MT);
+  ugc_json_decode_setup(L, ctx);
   return 0;
 }

@@ -70,7 +70,7 @@ static int ugc_l_req_done(lua_State *L) {
   return 1;
 }
 
-/* req:result(snake) -> what session:post or session:upload/download return
+/* req:result(api) -> what session:post or session:upload/download return
  * (the seam: binding/lresult.c) */
 static int ugc_l_req_result(lua_State *L) {
   ugc_lreq *lr = ugc_check_req(L);
@@ -78,7 +78,7 @@ static int ugc_l_req_result(lua_State *L) {
   if (!ugc_req_done(lr->q)) return luaL_error(L, "moveugc: the request is not done");
   if (ugc_req_kind_of(lr->q) == UGC_REQ_POST)
     return ugc_push_post_result(L, ugc_req_result(lr->q),
-                                lua_toboolean(L, 2) ? UGC_KEYS_SNAKE : UGC_KEYS_RAW);
+                                lua_toboolean(L, 2) ? UGC_JSON_API : UGC_JSON_CJSON);
   return ugc_push_xfer_result(L, ugc_req_xfer(lr->q));
 }
 

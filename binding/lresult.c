@@ -107,7 +107,7 @@ static void ugc_push_snippet(lua_State *L, const char *s, size_t n) {
   lua_pushlstring(L, out, n);
 }
 
-int ugc_push_post_result(lua_State *L, const ugc_result *r, int keys) {
+int ugc_push_post_result(lua_State *L, const ugc_result *r, int mode) {
   int doc;
   if (r->error != UGC_OK)
     return ugc_push_failure(L, r->error, r->message, r->reach != UGC_REACH_NONE, r->status,
@@ -118,7 +118,8 @@ int ugc_push_post_result(lua_State *L, const ugc_result *r, int keys) {
     lua_pushliteral(L, "empty response body");
     doc = 0;
   } else {
-    doc = ugc_json_decode(L, r->body, r->body_len, keys);
+    doc = mode == UGC_JSON_CJSON ? ugc_json_decode_cjson(L, r->body, r->body_len)
+                                 : ugc_json_decode(L, r->body, r->body_len, mode);
     if (!doc) { /* the decoder's message is on top: doc = nil below it */
       lua_pushnil(L);
       lua_insert(L, -2);

@@ -138,11 +138,11 @@ void ugc_build_body(lua_State *L, ugc_lsession *ls) {
 
 /* ==== blocking calls =================================================== */
 
-/* session:post(query, variables, operation_name, is_mutation, snake)
+/* session:post(query, variables, operation_name, is_mutation, api)
  * -> status, doc, meta or nil, failure (binding/lresult.c): one exchange */
 static int ugc_l_session_post(lua_State *L) {
   ugc_lsession *ls = ugc_check_session(L, 1);
-  int mutation = lua_toboolean(L, 5), keys = lua_toboolean(L, 6) ? UGC_KEYS_SNAKE : UGC_KEYS_RAW;
+  int mutation = lua_toboolean(L, 5), keys = lua_toboolean(L, 6) ? UGC_JSON_API : UGC_JSON_CJSON;
   ugc_result r;
   ugc_build_body(L, ls);
   ugc_lsession_enter(ls);

@@ -52,7 +52,7 @@ if ! make -s lua5.4 lua5.3 lua5.1 luajit asan tsan core-test; then
 fi
 
 echo "== lint"
-if luacheck -q binding spec examples bin bench scripts >"$LOGDIR/luacheck.log" 2>&1; then
+if luacheck -q binding spec examples bin bench scripts fuzz >"$LOGDIR/luacheck.log" 2>&1; then
   count luacheck 1 0
 else
   cat "$LOGDIR/luacheck.log"; count luacheck 0 1

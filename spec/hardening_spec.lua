@@ -45,7 +45,7 @@ describe("hardening", function()
       local victim = sample(dir .. "/victim", "precious")
       helper.answer(sb, { operation = "createFile", data = {
         id = "file-00000000-0000-0000-0000-000000000001", type = "mp4", created = "2026-01-01T00:00:00Z",
-        presignedUrl = "file://" .. victim } })
+        presigned_url = "file://" .. victim } }) -- as the server answers the SDK's aliases
       local file, err = ugc.files.upload_path{ path = sample(dir .. "/clip.mp4") }
       assert.is_nil(file)
       assert.are.equal("protocol", err.kind)

@@ -24,12 +24,11 @@ describe("moveugc.core JSON", function()
         assert.are.equal(1.5, t.x)
         assert.are.equal(-0.25, t.y)
       end },
-      { "camelCase keys become snake_case", [[{"percentageComplete":5,"presignedUrl":"u","numberOfActors":2}]],
-        function(t)
-          assert.are.equal(5, t.percentage_complete)
+      { "keys stay as the server sent them (the documents alias every field in snake_case)",
+        [[{"percentageComplete":5,"presigned_url":"u"}]], function(t)
+          assert.are.equal(5, t.percentageComplete)
           assert.are.equal("u", t.presigned_url)
-          assert.are.equal(2, t.number_of_actors)
-          assert.is_nil(t.percentageComplete)
+          assert.is_nil(t.percentage_complete)
         end, true },
       { "metadata strings become tables with the user's own keys",
         [[{"job":{"metadata":"{\"userId\":7,\"tags\":[\"a\",null]}"}}]], function(t)
@@ -44,14 +43,14 @@ describe("moveugc.core JSON", function()
         function(t)
           assert.are.equal("{}", t.getJob.metadata)
         end },
-      { "nested lists of objects", [[{"items":[{"clipWindow":{"startTime":0,"endTime":2.5}}]}]],
+      { "nested lists of objects", [[{"items":[{"clip_window":{"start_time":0,"end_time":2.5}}]}]],
         function(t)
           assert.are.equal(2.5, t.items[1].clip_window.end_time)
           assert.are.equal(0, t.items[1].clip_window.start_time)
         end, true },
-      { "an object with many camelCase keys", (function()
+      { "an object with many keys", (function()
         local parts = {}
-        for i = 1, 40 do parts[#parts + 1] = ('"keyNumber%d":%d'):format(i, i) end
+        for i = 1, 40 do parts[#parts + 1] = ('"key_number%d":%d'):format(i, i) end
         return "{" .. table.concat(parts, ",") .. "}"
       end)(), function(t)
         for i = 1, 40 do assert.are.equal(i, t["key_number" .. i]) end
@@ -75,7 +74,7 @@ describe("moveugc.core JSON", function()
       end)
       it("leave a page of jobs whole for ipairs and pagination", function()
         local t = assert(core.json_decode(
-          [[{"listJobs":{"items":[{"id":"a"},null,{"id":"b"},null,null,{"id":"c"}],"nextToken":"n"}}]],
+          [[{"list_jobs":{"items":[{"id":"a"},null,{"id":"b"},null,null,{"id":"c"}],"next_token":"n"}}]],
           true))
         local ids = {}
         for _, job in ipairs(t.list_jobs.items) do ids[#ids + 1] = job.id end
@@ -98,23 +97,22 @@ describe("moveugc.core JSON", function()
     describe("metadata keys are the user's", function()
       local function object_with(n, extra)
         local parts = {}
-        for i = 1, n do parts[#parts + 1] = ('"fieldNumber%d":%d'):format(i, i) end
+        for i = 1, n do parts[#parts + 1] = ('"field_number%d":%d'):format(i, i) end
         parts[#parts + 1] = extra
         return "{" .. table.concat(parts, ",") .. "}"
       end
       local META = [["{\"userId\":7,\"camelCase\":{\"innerKey\":[{\"deepKey\":1}]},\"tagList\":[\"x\"]}"]]
       for _, n in ipairs{ 0, 31, 32, 33, 40, 100 } do
-        it("even next to " .. n .. " camelCase keys", function()
+        it("even next to " .. n .. " other keys", function()
           local t = assert(core.json_decode(object_with(n, '"metadata":' .. META), true))
           for i = 1, n do assert.are.equal(i, t["field_number" .. i]) end
-          assert.is_nil(t.fieldNumber1)
           assert.are.same({ userId = 7, camelCase = { innerKey = { { deepKey = 1 } } }, tagList = { "x" } },
             t.metadata)
         end)
       end
-      it("when nested objects each have many camelCase keys", function()
+      it("when nested objects each have many keys", function()
         local inner = object_with(40, '"metadata":' .. META)
-        local t = assert(core.json_decode(object_with(40, '"jobList":[' .. inner .. "," .. inner .. "]"), true))
+        local t = assert(core.json_decode(object_with(40, '"job_list":[' .. inner .. "," .. inner .. "]"), true))
         assert.are.equal(2, #t.job_list)
         for _, job in ipairs(t.job_list) do
           assert.are.equal(40, job.field_number40)
@@ -204,8 +202,8 @@ describe("GraphQL documents", function()
     local file = assert(ugc.files.create{ file_type = "mp4" })
     assert.is_string(file.presigned_url)
     local raw = assert(ugc.graphql(documents.get("GetFile"), { fileId = file.id }))
-    assert.is_string(raw.getFile.presigned_url) -- the alias, as the server sent it
-    assert.is_nil(raw.getFile.presignedUrl)
+    assert.is_string(raw.get_file.presigned_url) -- the aliases, as the server sent them
+    assert.is_nil(raw.get_file.presignedUrl)
     ugc:close()
   end)
 end)

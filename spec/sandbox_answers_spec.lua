@@ -17,7 +17,7 @@ describe("helper.answer", function()
   it("answers getJob with the given data, count times, then the sandbox answers again", function()
     local pending = helper.answer(sb, { operation = "getJob", count = 2, data = {
       id = "job-x", name = cjson.null, created = "2024-05-01T10:00:00.000000Z", metadata = cjson.null,
-      state = "RUNNING", progress = { state = "RUNNING", percentageComplete = 40 },
+      state = "RUNNING", progress = { state = "RUNNING", percentage_complete = 40 }, -- the aliases
     } }).pending
     assert.are.equal(1, #pending)
     for _ = 1, 2 do

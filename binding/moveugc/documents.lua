@@ -46,7 +46,8 @@ M.types = {
   camera_settings = { base = "lens", expand = {} },
 }
 
---- Operations: kind, root field, variable declarations, arguments, result type.
+--- Operations: kind, root field (answered under its snake_case alias, `root`), variable
+-- declarations, arguments, result type.
 -- `page` wraps the selection in the connection's `after first items`;
 -- `union` wraps it in an inline fragment.
 M.operations = {
@@ -99,16 +100,21 @@ M.operations = {
       "secret: String", "metadata: AWSJSON" } },
 }
 
+local function snake(name)
+  return (name:gsub("%u", function(c) return "_" .. c:lower() end))
+end
+
 -- Every camelCase field is selected under a snake_case alias
 -- (`presigned_url: presignedUrl`): the server answers in the SDK's own key
 -- names, so decoding renames nothing. Type names (`... on HumanVolume`)
 -- start with a capital and are left alone.
 local function snake_aliases(sel)
-  return (sel:gsub("%f[%w_](%l[%w_]-%u[%w_]*)", function(name)
-    return name:gsub("%u", function(c) return "_" .. c:lower() end) .. ": " .. name
-  end))
+  return (sel:gsub("%f[%w_](%l[%w_]-%u[%w_]*)", function(name) return snake(name) .. ": " .. name end))
 end
 M._snake_aliases = snake_aliases
+
+-- The root field too: `get_job: getJob(...)` answers as data.get_job.
+for _, op in pairs(M.operations) do op.root = snake(op.field) end
 
 --- The selection for a type with the given (sorted, checked) expand members.
 function M.selection(type_name, expand)
@@ -145,7 +151,7 @@ function M.get(name, expand)
   if doc then return doc end
   local op = assert(M.operations[name], name)
   local decl, args = declare(op)
-  doc = ("%s %s%s { %s%s { %s } }"):format(op.kind, name, decl, op.field, args,
+  doc = ("%s %s%s { %s: %s%s { %s } }"):format(op.kind, name, decl, op.root, op.field, args,
     body(op, M.selection(op.type, expand)))
   cache[key] = doc
   return doc

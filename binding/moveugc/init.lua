@@ -194,8 +194,7 @@ function Client:_call(name, vars, expand)
   local data, err = self:_send(name, documents.get(name, expand), vars, op.kind == "mutation", true,
     name)
   if not data then return nil, err end
-  local root = op.field:gsub("%u", function(c) return "_" .. c:lower() end)
-  local value = data[root]
+  local value = data[op.root]
   if value == nil and not op.page then
     return nil, errors.new{ kind = "protocol", operation = name,
       message = "the response has no " .. op.field }
