@@ -2,11 +2,12 @@
  * answers every request with one fixed JSON body, so that a benchmark of a
  * client measures the client and not the server.
  *
- * Usage: static_server BODY_FILE
+ * Usage: static_server BODY_FILE [GZIP_FILE]
  * Prints "listening on http://127.0.0.1:PORT/graphql" (port chosen by the
  * kernel), then serves until killed. One thread, poll(2), no allocation per
  * request: it reads a request's headers, skips Content-Length bytes of body,
- * and writes the prepared response in one send().
+ * and writes the prepared response in one send(): GZIP_FILE's (the same body
+ * compressed) with Content-Encoding: gzip when the request accepts gzip.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <arpa/inet.h>
@@ -28,11 +29,12 @@ struct conn {
   int fd;
   size_t len;  /* bytes buffered */
   size_t skip; /* body bytes still to discard */
+  int gzip;    /* the request accepts a gzip answer */
   char buf[BUF_SIZE];
 };
 
-static char *response;
-static size_t response_len;
+static char *response, *response_gz;
+static size_t response_len, response_gz_len;
 static struct conn conns[MAX_CONN];
 
 static char *read_file(const char *path, size_t *n) {
@@ -50,16 +52,17 @@ static char *read_file(const char *path, size_t *n) {
   return s;
 }
 
-static void build_response(const char *body, size_t n) {
+static char *build_response(const char *body, size_t n, const char *encoding, size_t *len) {
   static const char head[] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                             "x-amzn-RequestId: 00000000-0000-4000-8000-000000000000\r\n"
+                             "x-amzn-RequestId: 00000000-0000-4000-8000-000000000000\r\n%s"
                              "Connection: keep-alive\r\nContent-Length: %zu\r\n\r\n";
-  int h = snprintf(NULL, 0, head, n);
-  response = malloc((size_t)h + n + 1);
-  if (!response) exit(1);
-  snprintf(response, (size_t)h + 1, head, n);
-  memcpy(response + h, body, n);
-  response_len = (size_t)h + n;
+  int h = snprintf(NULL, 0, head, encoding, n);
+  char *r = malloc((size_t)h + n + 1);
+  if (!r) exit(1);
+  snprintf(r, (size_t)h + 1, head, encoding, n);
+  memcpy(r + h, body, n);
+  *len = (size_t)h + n;
+  return r;
 }
 
 static void send_all(int fd, const char *p, size_t n) {
@@ -70,6 +73,11 @@ static void send_all(int fd, const char *p, size_t n) {
     p += w;
     n -= (size_t)w;
   }
+}
+
+static void respond(struct conn *c) {
+  if (c->gzip && response_gz) send_all(c->fd, response_gz, response_gz_len);
+  else send_all(c->fd, response, response_len);
 }
 
 /* Answers every complete request in c->buf; returns 0 to close. */
@@ -83,19 +91,24 @@ static int serve(struct conn *c) {
       c->len -= k;
       c->skip -= k;
       if (c->skip > 0) return 1;
-      send_all(c->fd, response, response_len);
+      respond(c);
     }
     c->buf[c->len] = '\0';
     end = strstr(c->buf, "\r\n\r\n");
     if (!end) return c->len < BUF_SIZE - 1;
     head = (size_t)(end - c->buf) + 4;
+    c->gzip = 0;
     for (cl = c->buf; cl && cl < end; cl = strstr(cl + 1, "\r\n")) {
       if (strncasecmp(cl, "\r\nContent-Length:", 17) == 0) body = strtoul(cl + 17, NULL, 10);
+      if (strncasecmp(cl, "\r\nAccept-Encoding:", 18) == 0) {
+        char *eol = strstr(cl + 2, "\r\n"), *g = strstr(cl + 18, "gzip");
+        c->gzip = g && g < eol;
+      }
     }
     memmove(c->buf, c->buf + head, c->len - head);
     c->len -= head;
     c->skip = body;
-    if (body == 0) send_all(c->fd, response, response_len);
+    if (body == 0) respond(c);
   }
 }
 
@@ -106,12 +119,16 @@ int main(int argc, char **argv) {
   int lfd, one = 1, i;
   char *body;
   size_t n;
-  if (argc != 2) {
-    fprintf(stderr, "usage: %s BODY_FILE\n", argv[0]);
+  if (argc != 2 && argc != 3) {
+    fprintf(stderr, "usage: %s BODY_FILE [GZIP_FILE]\n", argv[0]);
     return 2;
   }
   body = read_file(argv[1], &n);
-  build_response(body, n);
+  response = build_response(body, n, "", &response_len);
+  if (argc == 3) {
+    body = read_file(argv[2], &n);
+    response_gz = build_response(body, n, "Content-Encoding: gzip\r\n", &response_gz_len);
+  }
   lfd = socket(AF_INET, SOCK_STREAM, 0);
   memset(&addr, 0, sizeof addr);
   addr.sin_family = AF_INET;

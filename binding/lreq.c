@@ -40,12 +40,13 @@ static int ugc_submit_lreq(lua_State *L, ugc_lreq *lr, ugc_req *q) {
   return 1;
 }
 
+/* session:post_start(prefix, variables, is_mutation, compressed): a post in flight */
 int ugc_l_req_post(lua_State *L) {
   ugc_lsession *ls = ugc_check_session(L, 1);
   ugc_lreq *lr;
   ugc_build_body(L, ls);
   lr = ugc_new_lreq(L);
-  return ugc_submit_lreq(L, lr, ugc_post_new(ls->s, ls->req.data, ls->req.len, lua_toboolean(L, 5)));
+  return ugc_submit_lreq(L, lr, ugc_post_new(ls->s, ls->req.data, ls->req.len, ugc_post_flags(L, 4)));
 }
 
 int ugc_l_req_upload(lua_State *L) {

@@ -117,16 +117,17 @@ static int ugc_l_session_close(lua_State *L) {
   return 0;
 }
 
-/* Encodes {"query":..,"operationName":..,"variables":..} into the session's
- * reusable buffer from the arguments at 2 (query), 3 (variables), 4 (name). */
+/* The request body into the session's reusable buffer: the prefix at 2 (the
+ * JSON object's start, `{"query":"...","operationName":"..."`, which Lua
+ * builds once per document), then `,"variables":` and the table at 3 when
+ * there is one, then `}`. */
 void ugc_build_body(lua_State *L, ugc_lsession *ls) {
-  size_t qn, on;
-  const char *q = luaL_checklstring(L, 2, &qn), *op = luaL_optlstring(L, 4, NULL, &on), *err;
+  size_t pn;
+  const char *prefix = luaL_checklstring(L, 2, &pn), *err;
   ugc_buf *b = &ls->req;
   int fail;
   ugc_buf_reset(b);
-  fail = ugc_buf_puts(b, "{\"query\":") || ugc_buf_json_string(b, q, qn);
-  if (!fail && op) fail = ugc_buf_puts(b, ",\"operationName\":") || ugc_buf_json_string(b, op, on);
+  fail = ugc_buf_append(b, prefix, pn);
   if (!fail && !lua_isnil(L, 3)) {
     luaL_checktype(L, 3, LUA_TTABLE);
     fail = ugc_buf_puts(b, ",\"variables\":");
@@ -136,20 +137,27 @@ void ugc_build_body(lua_State *L, ugc_lsession *ls) {
   if (fail || ugc_buf_putc(b, '}')) luaL_error(L, "moveugc: out of memory");
 }
 
+/* Post flags from the booleans at idx (mutation) and idx + 1 (compressed). */
+int ugc_post_flags(lua_State *L, int idx) {
+  return (lua_toboolean(L, idx) ? UGC_POST_MUTATION : 0) |
+         (lua_toboolean(L, idx + 1) ? UGC_POST_COMPRESSED : 0);
+}
+
 /* ==== blocking calls =================================================== */
 
-/* session:post(query, variables, operation_name, is_mutation, api)
- * -> status, doc, meta or nil, failure (binding/lresult.c): one exchange */
+/* session:post(prefix, variables, is_mutation, compressed, api)
+ * -> status, doc, meta or nil, failure (binding/lresult.c): one exchange.
+ * api: the SDK's own decoder in API mode; else lua-cjson (ugc.graphql). */
 static int ugc_l_session_post(lua_State *L) {
   ugc_lsession *ls = ugc_check_session(L, 1);
-  int mutation = lua_toboolean(L, 5), keys = lua_toboolean(L, 6) ? UGC_JSON_API : UGC_JSON_CJSON;
+  int flags = ugc_post_flags(L, 4), mode = lua_toboolean(L, 6) ? UGC_JSON_API : UGC_JSON_CJSON;
   ugc_result r;
   ugc_build_body(L, ls);
   ugc_lsession_enter(ls);
-  ugc_session_post(ls->s, ls->req.data, ls->req.len, mutation, &r);
+  ugc_session_post(ls->s, ls->req.data, ls->req.len, flags, &r);
   ugc_lsession_leave(ls); /* nothing calls Lua during a post: never frees here */
   if (ls->req.cap > 1024 * 1024) ugc_buf_shrink(&ls->req, 64 * 1024);
-  return ugc_push_post_result(L, &r, keys);
+  return ugc_push_post_result(L, &r, mode);
 }
 
 typedef struct ugc_lprogress {

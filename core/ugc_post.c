@@ -16,6 +16,8 @@ typedef struct ugc_post {
   int body_borrowed;
   size_t body_len, send_off;
   int mutation;
+  int compressed; /* asks for a compressed response (easy_tag: the handle does) */
+  int resend_refused; /* libcurl wanted to send a mutation a second time */
   ugc_buf resp;
   ugc_result res;
 } ugc_post;
@@ -34,6 +36,26 @@ static size_t ugc_on_header(char *p, size_t size, size_t n, void *ud) {
   return size * n;
 }
 
+#if LIBCURL_VERSION_NUM >= 0x075000
+/* The body goes out with the headers, in one send (CURLOPT_POSTFIELDS), and
+ * this is called before each time it does: libcurl silently re-sends a
+ * request whose reused connection died before any response byte arrived.
+ * For a mutation that would run it twice, so a second send is refused; a
+ * query may go again, counted as the attempt it is. */
+#define UGC_POST_PREREQ 1
+static int ugc_on_prereq(void *ud, char *conn_primary_ip, char *conn_local_ip, int conn_primary_port,
+                         int conn_local_port) {
+  ugc_post *q = ud;
+  (void)conn_primary_ip, (void)conn_local_ip, (void)conn_primary_port, (void)conn_local_port;
+  if (++q->res.sends > 1 && q->mutation) {
+    q->resend_refused = 1;
+    return CURL_PREREQFUNC_ABORT;
+  }
+  return CURL_PREREQFUNC_OK;
+}
+#else
+/* An older libcurl: the body through a read function, so that every time it
+ * goes out is seen (the headers and the body then go in two sends). */
 static size_t ugc_on_read(char *p, size_t size, size_t n, void *ud) {
   ugc_post *q = ud;
   size_t want = size * n, left = q->body_len - q->send_off;
@@ -43,20 +65,20 @@ static size_t ugc_on_read(char *p, size_t size, size_t n, void *ud) {
   return want;
 }
 
-/* libcurl silently re-sends a request whose reused connection died before any
- * response byte arrived. For a mutation whose body already went out that
- * would run it twice, so rewinding is refused once a byte has been read. A
- * query may go again: it is counted as the attempt it is. */
 static int ugc_on_seek(void *ud, curl_off_t offset, int origin) {
   ugc_post *q = ud;
   if (origin != SEEK_SET || offset != 0) return CURL_SEEKFUNC_FAIL;
   if (q->send_off != 0) {
-    if (q->mutation) return CURL_SEEKFUNC_FAIL;
+    if (q->mutation) {
+      q->resend_refused = 1;
+      return CURL_SEEKFUNC_FAIL;
+    }
     q->res.sends++;
     q->send_off = 0;
   }
   return CURL_SEEKFUNC_OK;
 }
+#endif
 
 /* ==== the ops ========================================================== */
 
@@ -67,18 +89,20 @@ static int ugc_post_configure(CURL *c, ugc_session *s) {
   rc |= curl_easy_setopt(c, CURLOPT_URL, cfg->endpoint);
   rc |= curl_easy_setopt(c, CURLOPT_HTTPHEADER, ugc_session_headers(s));
   rc |= curl_easy_setopt(c, CURLOPT_USERAGENT, cfg->user_agent);
-  rc |= curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
   rc |= curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   rc |= curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
   rc |= curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
   rc |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms);
   rc |= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, cfg->timeout_ms);
   rc |= curl_easy_setopt(c, CURLOPT_POST, 1L);
-  /* the body through a read function, so that every time it goes out is seen */
   rc |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, ugc_on_body);
   rc |= curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, ugc_on_header);
+#ifdef UGC_POST_PREREQ
+  rc |= curl_easy_setopt(c, CURLOPT_PREREQFUNCTION, ugc_on_prereq);
+#else
   rc |= curl_easy_setopt(c, CURLOPT_READFUNCTION, ugc_on_read);
   rc |= curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, ugc_on_seek);
+#endif
   rc |= ugc_easy_web_only(c);
 #if LIBCURL_VERSION_NUM >= 0x072f00
   /* HTTP/2 over TLS when the server offers it, HTTP/1.1 otherwise; a build
@@ -102,18 +126,27 @@ static const struct ugc_req_ops ugc_post_ops;
 static int ugc_post_start(ugc_req *r) {
   ugc_post *q = (ugc_post *)r;
   int fresh = 0, rc = 0;
-  CURL *c = r->easy = ugc_easy_take(r->s, &ugc_post_ops, &fresh);
+  CURL *c = r->easy = ugc_easy_take(r->s, r, &ugc_post_ops, &fresh);
   if (!c) {
     ugc_post_fail(q, UGC_E_NOMEM, "out of memory");
     return -1;
   }
   if (fresh) rc = ugc_post_configure(c, r->s);
+  if (r->easy_tag != q->compressed) { /* "": every encoding this libcurl inflates */
+    rc |= curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, q->compressed ? "" : NULL);
+    r->easy_tag = q->compressed;
+  }
   /* then only what is this request's own */
   rc |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->curl_err);
   rc |= curl_easy_setopt(c, CURLOPT_WRITEDATA, q);
   rc |= curl_easy_setopt(c, CURLOPT_HEADERDATA, q);
+#ifdef UGC_POST_PREREQ
+  rc |= curl_easy_setopt(c, CURLOPT_PREREQDATA, q);
+  rc |= curl_easy_setopt(c, CURLOPT_POSTFIELDS, q->body); /* not copied: q owns or borrows it */
+#else
   rc |= curl_easy_setopt(c, CURLOPT_READDATA, q);
   rc |= curl_easy_setopt(c, CURLOPT_SEEKDATA, q);
+#endif
   rc |= curl_easy_setopt(c, CURLOPT_PRIVATE, (void *)r);
   rc |= curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)q->body_len);
   if (rc != 0) {
@@ -132,7 +165,12 @@ static void ugc_post_attempt(ugc_req *r) {
   ugc_headers_reset(&r->hdr);
   q->res.retry_after_s = -1;
   q->res.request_id[0] = '\0';
+  q->resend_refused = 0;
+#ifdef UGC_POST_PREREQ
+  q->res.sends = 0; /* counted as it goes out */
+#else
   q->res.sends = 1;
+#endif
 }
 
 /* The exchange ended: record what happened. */
@@ -146,6 +184,12 @@ static ugc_next ugc_post_finished(ugc_req *base, CURLcode rc) {
   memcpy(r->request_id, base->hdr.request_id, sizeof r->request_id);
   r->reach = ugc_curl_reach(base->easy, rc);
   r->message[0] = '\0';
+  if (r->sends < 1) r->sends = 1; /* an attempt, even one that never got to send */
+  if (q->resend_refused) {
+    r->sends = 1;
+    r->reach = UGC_REACH_MAYBE;
+    rc = CURLE_SEND_FAIL_REWIND; /* what it amounts to: see below */
+  }
   if (rc == CURLE_OK) {
     r->error = UGC_OK;
   } else if (rc == CURLE_WRITE_ERROR && q->resp.overflow) {
@@ -188,11 +232,12 @@ static const struct ugc_req_ops ugc_post_ops = {ugc_post_start,     ugc_post_att
 
 /* ==== the host's side ================================================== */
 
-static ugc_req *ugc_post_make(ugc_session *s, const char *body, size_t len, int mutation,
+static ugc_req *ugc_post_make(ugc_session *s, const char *body, size_t len, int flags,
                               int borrow) {
   ugc_post *q = calloc(1, sizeof *q);
   if (!q) return NULL;
-  q->mutation = mutation;
+  q->mutation = (flags & UGC_POST_MUTATION) != 0;
+  q->compressed = (flags & UGC_POST_COMPRESSED) != 0;
   q->body_len = len;
   q->body_borrowed = borrow;
   q->body = borrow ? (char *)body : malloc(len + 1);
@@ -210,35 +255,45 @@ static ugc_req *ugc_post_make(ugc_session *s, const char *body, size_t len, int 
   return &q->base;
 }
 
-ugc_req *ugc_post_new(ugc_session *s, const char *body, size_t len, int is_mutation) {
-  return ugc_post_make(s, body, len, is_mutation, 0);
+ugc_req *ugc_post_new(ugc_session *s, const char *body, size_t len, int flags) {
+  return ugc_post_make(s, body, len, flags, 0);
 }
 
 const ugc_result *ugc_req_result(const ugc_req *q) {
   return q->kind == UGC_REQ_POST ? &((const ugc_post *)q)->res : NULL;
 }
 
-ugc_error ugc_session_post(ugc_session *s, const char *body, size_t len, int is_mutation,
-                           ugc_result *r) {
+ugc_error ugc_session_post(ugc_session *s, const char *body, size_t len, int flags, ugc_result *r) {
   /* the body is borrowed: this call waits until the worker is done with it */
-  ugc_req *base = ugc_post_make(s, body, len, is_mutation, 1);
+  ugc_req *base = ugc_post_make(s, body, len, flags, 1);
   ugc_post *q = (ugc_post *)base;
-  ugc_buf *last = ugc_session_last(s), swap;
+  ugc_buf *last = ugc_session_last(s), *spare = ugc_session_spare(s), old;
   if (!q) {
     memset(r, 0, sizeof *r);
     snprintf(r->message, sizeof r->message, "out of memory");
     return r->error = UGC_E_NOMEM;
+  }
+  if (spare->data) { /* receive into the spare buffer: no growing, no reallocating */
+    size_t limit = q->resp.limit;
+    q->resp = *spare;
+    q->resp.limit = limit;
+    q->resp.overflow = 0;
+    ugc_buf_reset(&q->resp);
+    ugc_buf_init(spare, 0);
   }
   if (!ugc_session_run_here(base)) { /* the worker is busy: through it */
     ugc_req_submit(base);
     ugc_req_wait(base, -1);
   }
   *r = q->res;
-  /* hand the body over to the session so it outlives the request */
-  swap = *last;
+  /* hand the body over to the session so it outlives the request; the
+   * body before it becomes the spare */
+  old = *last;
   *last = q->resp;
-  q->resp = swap;
-  ugc_buf_reset(&q->resp);
+  *spare = old;
+  ugc_buf_reset(spare);
+  ugc_buf_init(&q->resp, 0);
+  if (spare->cap > 1024 * 1024) ugc_buf_shrink(spare, 64 * 1024);
   if (last->cap > 1024 * 1024 && last->len < 64 * 1024) ugc_buf_shrink(last, 64 * 1024);
   r->body = last->data ? last->data : "";
   r->body_len = last->len;

@@ -78,6 +78,7 @@ struct ugc_req {
   ugc_req_state state;
   int stop;               /* the worker's copy of cancel, taken under the lock */
   CURL *easy;             /* the worker's, from start to the end */
+  int easy_tag;           /* the kind's own note on how easy is set, kept in the pool */
   double start_ms;
   char curl_err[CURL_ERROR_SIZE];
   ugc_headers hdr;        /* the current response's headers */
@@ -91,8 +92,9 @@ void ugc_req_init(ugc_req *q, ugc_session *s, const ugc_req_ops *ops, ugc_req_ki
 /* Worker side. */
 /* An easy handle from the session's pool for this kind of request, and
  * whether it is fresh (never configured for one) or was used by a request
- * of the same ops, and kept its options. NULL when out of memory. */
-CURL *ugc_easy_take(ugc_session *s, const ugc_req_ops *ops, int *fresh);
+ * of the same ops, and kept its options; q->easy_tag is then what that
+ * request left there (0 when fresh). NULL when out of memory. */
+CURL *ugc_easy_take(ugc_session *s, ugc_req *q, const ugc_req_ops *ops, int *fresh);
 /* Only http and https, also for redirects (a presigned URL is the server's
  * word: file:// or any other scheme must never be followed); 0 on success. */
 int ugc_easy_web_only(CURL *e);
@@ -118,6 +120,9 @@ ugc_error ugc_curl_error(CURLcode rc);
 ugc_reach ugc_curl_reach(CURL *easy, CURLcode rc);
 /* The host's buffer that a blocking post's body moves to. */
 ugc_buf *ugc_session_last(ugc_session *s);
+/* The buffer of the body before the last: the next blocking post receives
+ * into it, so a sequence of calls reuses two buffers and grows none. */
+ugc_buf *ugc_session_spare(ugc_session *s);
 
 /* Progress, for transfers: the worker stores, the host loads. */
 void ugc_req_set_progress(ugc_req *q, int64_t done, int64_t total);

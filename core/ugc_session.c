@@ -30,6 +30,7 @@
 typedef struct ugc_pooled {
   CURL *easy;
   const ugc_req_ops *ops; /* the kind it was last configured for */
+  int tag;                /* and that kind's note (ugc_req.easy_tag) */
 } ugc_pooled;
 
 struct ugc_session {
@@ -66,6 +67,7 @@ struct ugc_session {
   int live_count;             /* submitted, not collected */
   ugc_req *held;              /* every request the host made and has not freed */
   ugc_buf last;               /* the body ugc_session_post hands back */
+  ugc_buf spare;              /* the one before: the next post's buffer */
   ugc_session *gnext, *gprev; /* every session of the process (for exit) */
 };
 
@@ -188,18 +190,20 @@ int ugc_easy_web_only(CURL *e) {
 /* Pooled per kind: a post's handle keeps its options from call to call (only
  * the request's own pointers change), creating and configuring one per call
  * would cost more than the call. */
-CURL *ugc_easy_take(ugc_session *s, const ugc_req_ops *ops, int *fresh) {
+CURL *ugc_easy_take(ugc_session *s, ugc_req *q, const ugc_req_ops *ops, int *fresh) {
   int i;
   CURL *e;
   for (i = s->npool - 1; i >= 0; i--) {
     if (s->pool[i].ops == ops) {
       e = s->pool[i].easy;
+      q->easy_tag = s->pool[i].tag;
       s->pool[i] = s->pool[--s->npool];
       *fresh = 0;
       return e;
     }
   }
   *fresh = 1;
+  q->easy_tag = 0;
   if (s->npool > 0) {
     e = s->pool[--s->npool].easy;
     curl_easy_reset(e);
@@ -208,7 +212,7 @@ CURL *ugc_easy_take(ugc_session *s, const ugc_req_ops *ops, int *fresh) {
   return curl_easy_init();
 }
 
-static void ugc_easy_give(ugc_session *s, CURL *e, const ugc_req_ops *ops) {
+static void ugc_easy_give(ugc_session *s, CURL *e, const ugc_req_ops *ops, int tag) {
   if (!e) return;
   curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)NULL);
   if (s->npool == UGC_EASY_POOL) { /* make room: the oldest goes */
@@ -218,6 +222,7 @@ static void ugc_easy_give(ugc_session *s, CURL *e, const ugc_req_ops *ops) {
   }
   s->pool[s->npool].easy = e;
   s->pool[s->npool].ops = ops;
+  s->pool[s->npool].tag = tag;
   s->npool++;
 }
 
@@ -274,7 +279,7 @@ static void ugc_w_finish(ugc_session *s, ugc_req *q, ugc_req **done) {
   if (q->state == UGC_RS_FINISHING) s->finishing--;
   ugc_w_unrun(s, q);
   ugc_list_remove(&s->live, q);
-  ugc_easy_give(s, q->easy, q->ops);
+  ugc_easy_give(s, q->easy, q->ops, q->easy_tag);
   q->easy = NULL;
   q->next = *done;
   *done = q;
@@ -545,6 +550,7 @@ static void ugc_session_release(ugc_session *s) { /* the memory of a session who
   if (s->multi) curl_multi_cleanup(s->multi);
   curl_slist_free_all(s->headers);
   ugc_buf_free(&s->last);
+  ugc_buf_free(&s->spare);
   ugc_wake_close(s);
   free(s->endpoint);
   free(s->ca_file);
@@ -576,6 +582,7 @@ ugc_session *ugc_session_new(const ugc_config *cfg, char *err, size_t errlen) {
   pthread_mutex_init(&s->lock, NULL);
   pthread_cond_init(&s->idle, NULL);
   ugc_buf_init(&s->last, 0);
+  ugc_buf_init(&s->spare, 0);
   s->rng = (uint64_t)time(NULL) ^ ((uint64_t)(uintptr_t)s << 16) ^ (uint64_t)getpid();
   if (!s->rng) s->rng = 0x9e3779b97f4a7c15ULL;
   s->endpoint = ugc_strdup(cfg->endpoint);
@@ -779,6 +786,7 @@ long ugc_session_timeout_ms(ugc_session *s) {
 int ugc_req_done(const ugc_req *q) { return q->done; }
 ugc_req_kind ugc_req_kind_of(const ugc_req *q) { return q->kind; }
 ugc_buf *ugc_session_last(ugc_session *s) { return &s->last; }
+ugc_buf *ugc_session_spare(ugc_session *s) { return &s->spare; }
 
 /* Takes q out of the inbox or the outbox if it is there (1), or asks the
  * worker to stop it (0). Under the lock. */

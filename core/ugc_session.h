@@ -106,16 +106,21 @@ int ugc_session_forked(const ugc_session *s);
  * in r->sends), and it is refused for a mutation once a byte went out.
  * While the worker is parked (nothing in flight) the post runs on the
  * calling thread, with the worker's engine; otherwise through the worker.
- * Returns r->error. r->body stays valid until the next call on the session. */
-ugc_error ugc_session_post(ugc_session *s, const char *body, size_t len, int is_mutation,
-                           ugc_result *r);
+ * Returns r->error. r->body stays valid until the next call on the session.
+ * flags: UGC_POST_MUTATION (never re-sent once a byte went out),
+ * UGC_POST_COMPRESSED (ask for a compressed response: worth it for large ones,
+ * a page or a batch; a small one costs more to inflate than it saves). */
+#define UGC_POST_MUTATION 1
+#define UGC_POST_COMPRESSED 2
+ugc_error ugc_session_post(ugc_session *s, const char *body, size_t len, int flags, ugc_result *r);
 
 /* ==== requests ==========================================================
  * Make one (ugc_post_new, ugc_upload_new, ugc_download_new), submit it, then
  * collect it: ugc_session_step, ugc_session_wait or ugc_req_wait. */
 
-/* A post of a copy of body. NULL only when out of memory. */
-ugc_req *ugc_post_new(ugc_session *s, const char *body, size_t len, int is_mutation);
+/* A post of a copy of body (flags as ugc_session_post's). NULL only when out
+ * of memory. */
+ugc_req *ugc_post_new(ugc_session *s, const char *body, size_t len, int flags);
 /* Hands the request to the worker. */
 void ugc_req_submit(ugc_req *q);
 /* Collects what the worker finished, waiting up to timeout_ms (0: never

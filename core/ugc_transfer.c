@@ -227,7 +227,7 @@ static int64_t ugc_x_open(ugc_xfer *q, int upload) {
 static int ugc_x_setup(ugc_xfer *q, const ugc_req_ops *ops) {
   const ugc_config *cfg = ugc_session_config(q->base.s);
   int fresh, rc = 0;
-  CURL *e = q->base.easy = ugc_easy_take(q->base.s, ops, &fresh);
+  CURL *e = q->base.easy = ugc_easy_take(q->base.s, &q->base, ops, &fresh);
   if (!e) return ugc_x_fail(q, UGC_E_NOMEM, "out of memory");
   if (!fresh) curl_easy_reset(e); /* a transfer's options are all its own */
   if (ugc_easy_web_only(e) != 0 || curl_easy_setopt(e, CURLOPT_URL, q->url) != CURLE_OK)

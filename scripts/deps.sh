@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 PKGS="build-essential pkg-config libcurl4-openssl-dev libssl-dev lua5.4 liblua5.4-dev
 lua5.3 liblua5.3-dev lua5.1 liblua5.1-0-dev luajit libluajit-5.1-dev lua-cjson lua-busted
 lua-check lua-socket lua-luv luarocks cppcheck valgrind openssl curl git zip unzip libtsan2
-locales"
+locales lua-curl python3-requests"
 
 missing=""
 for p in $PKGS; do

@@ -275,6 +275,27 @@ describe("moveugc client", function()
       assert.is_string(events[1].request_id)
       c:close()
     end)
+    it("asks for a compressed answer for lists, batches and ugc.graphql, not for one object", function()
+      helper.reset(sb)
+      local c = helper.client(sb)
+      local take = helper.take(c)
+      local job = assert(c.jobs.create{ take_id = take.id })
+      local function gzip_asked(fn)
+        local before = helper.stats(sb).graphql_gzip
+        fn()
+        return helper.stats(sb).graphql_gzip - before
+      end
+      assert.are.equal(0, gzip_asked(function() assert(c.jobs.retrieve{ id = job.id, expand = { "take" } }) end))
+      assert.are.equal(0, gzip_asked(function() assert(c.jobs.update{ id = job.id, name = "renamed" }) end))
+      assert.are.equal(1, gzip_asked(function() assert(c.jobs.list{ expand = { "outputs" } }) end))
+      assert.are.equal(1, gzip_asked(function() assert(c.jobs.retrieve_many{ ids = { job.id, job.id } }) end))
+      assert.are.equal(1, gzip_asked(function() assert(c.graphql("{ client { id } }")) end))
+      -- and what came back compressed decodes the same
+      local page = assert(c.jobs.list{ limit = 5 })
+      assert.are.equal(job.id, page.items[1].id)
+      assert.are.equal("renamed", page.items[1].name)
+      c:close()
+    end)
   end)
 end)
 

@@ -22,7 +22,8 @@ end
 
 --- Raises on keys the function does not know: a typo must not pass silently.
 function M.known(fname, a, allowed)
-  for k in pairs(a) do
+  local k = next(a)
+  while k ~= nil do -- a plain loop: no iterator call per key
     if not allowed[k] then
       local names = {}
       for n in pairs(allowed) do names[#names + 1] = n end
@@ -30,6 +31,7 @@ function M.known(fname, a, allowed)
       error(("%s: unknown argument '%s' (expected %s)"):format(
         fname, tostring(k), table.concat(names, ", ")), 0)
     end
+    k = next(a, k)
   end
 end
 
@@ -133,30 +135,64 @@ function M.count(t)
   return n
 end
 
---- Checks an expand list against the members an operation allows and returns
--- them sorted and deduplicated (they key the document cache).
+-- Expand lists, one table per set of members: the same list (sorted, no
+-- duplicates) comes back for the same members, built once, so the documents
+-- are found by the list itself. No sorting per call. Members are bits (2^i,
+-- with arithmetic: Lua 5.1 has no bit operators).
+local EMPTY = {}
+local canon = setmetatable({}, { __mode = "k" }) -- an allowed set -> its names, bits and lists
+
+local function members(allowed)
+  local c = canon[allowed]
+  if c then return c end
+  local names, bits = {}, {}
+  for n in pairs(allowed) do names[#names + 1] = n end
+  table.sort(names)
+  for i, n in ipairs(names) do bits[n] = 2 ^ (i - 1) end
+  c = { names = names, bits = bits, lists = { [0] = EMPTY } }
+  canon[allowed] = c
+  return c
+end
+
+local function has(mask, bit) return mask % (bit * 2) >= bit end
+
+local function list_of(c, mask)
+  local out = {}
+  for _, n in ipairs(c.names) do
+    if has(mask, c.bits[n]) then out[#out + 1] = n end
+  end
+  c.lists[mask] = out
+  return out
+end
+
+local function unknown_member(fname, name, c)
+  fail(fname, "expand", ("unknown member '%s' (expected %s)"):format(tostring(name), table.concat(c.names, ", ")))
+end
+
+--- Checks an expand list (or one name) against the members an operation
+-- allows and returns its canonical list: sorted, without duplicates, shared
+-- (never change it).
 function M.expand(fname, a, allowed)
   local v = a.expand
-  if v == nil then return {} end
-  if type(v) == "string" then v = { v } end
-  if type(v) ~= "table" then fail(fname, "expand", "list of names expected, got " .. type(v)) end
-  local seen, out = {}, {}
-  for _, name in ipairs(v) do
-    if not allowed[name] then
-      local names = {}
-      for n in pairs(allowed) do names[#names + 1] = n end
-      table.sort(names)
-      fail(fname, "expand", ("unknown member '%s' (expected %s)"):format(
-        tostring(name), table.concat(names, ", ")))
+  if v == nil then return EMPTY end
+  local c = canon[allowed] or members(allowed)
+  local mask = 0
+  if type(v) == "string" then
+    mask = c.bits[v] or unknown_member(fname, v, c)
+  elseif type(v) == "table" then
+    local n, bits = #v, c.bits
+    -- a list: nothing after its last item (a hole or a named key is refused)
+    if next(v, n > 0 and n or nil) ~= nil then fail(fname, "expand", "must be a list") end
+    for i = 1, n do
+      local name = v[i]
+      if name == nil then fail(fname, "expand", "must be a list") end
+      local bit = bits[name] or unknown_member(fname, name, c)
+      if not has(mask, bit) then mask = mask + bit end
     end
-    if not seen[name] then
-      seen[name] = true
-      out[#out + 1] = name
-    end
+  else
+    fail(fname, "expand", "list of names expected, got " .. type(v))
   end
-  if #v ~= M.count(v) then fail(fname, "expand", "must be a list") end
-  table.sort(out)
-  return out
+  return c.lists[mask] or list_of(c, mask)
 end
 
 --- snake_case -> camelCase, for option keys passed through to the server.

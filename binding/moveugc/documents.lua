@@ -113,8 +113,14 @@ local function snake_aliases(sel)
 end
 M._snake_aliases = snake_aliases
 
--- The root field too: `get_job: getJob(...)` answers as data.get_job.
-for _, op in pairs(M.operations) do op.root = snake(op.field) end
+-- The root field too: `get_job: getJob(...)` answers as data.get_job. Lists
+-- (pages) ask for a compressed answer: large ones are worth inflating, a
+-- single object is not.
+for _, op in pairs(M.operations) do
+  op.root = snake(op.field)
+  op.mutation = op.kind == "mutation"
+  op.compressed = op.page or false
+end
 
 --- The selection for a type with the given (sorted, checked) expand members.
 function M.selection(type_name, expand)
@@ -141,28 +147,62 @@ local function body(op, sel)
   return sel
 end
 
-local cache = {}
+local core = require "moveugc.core"
 
---- The document for an operation and expand list, built once and cached.
-function M.get(name, expand)
+-- Documents by their content key, and by the expand list itself: the lists
+-- moveugc.args hands out are the same table for the same members, so a call
+-- finds its document without building a key (a caller's own list works
+-- too, through the key; weak, it goes when the caller's table does).
+local by_key = {}
+local by_list = {}
+local NONE = {}
+
+local function lookup(name, expand)
+  local lists = by_list[name]
+  if not lists then
+    lists = setmetatable({}, { __mode = "k" })
+    by_list[name] = lists
+  end
+  local entry = lists[expand or NONE]
+  if entry then return entry end
   local key = name
   if expand and #expand > 0 then key = name .. "|" .. table.concat(expand, ",") end
-  local doc = cache[key]
-  if doc then return doc end
-  local op = assert(M.operations[name], name)
-  local decl, args = declare(op)
-  doc = ("%s %s%s { %s: %s%s { %s } }"):format(op.kind, name, decl, op.root, op.field, args,
-    body(op, M.selection(op.type, expand)))
-  cache[key] = doc
-  return doc
+  entry = by_key[key]
+  if not entry then
+    local op = assert(M.operations[name], name)
+    local decl, args = declare(op)
+    local doc = ("%s %s%s { %s: %s%s { %s } }"):format(op.kind, name, decl, op.root, op.field, args,
+      body(op, M.selection(op.type, expand)))
+    -- the request body's start, escaped once: {"query":"...","operationName":"GetJob"
+    entry = { doc = doc, prefix = M.prefix(doc, name) }
+    by_key[key] = entry
+  end
+  lists[expand or NONE] = entry
+  return entry
 end
+
+--- The document for an operation and expand list, built once and cached.
+function M.get(name, expand) return lookup(name, expand).doc end
+
+--- The request body's start for a document and its operation name: the
+-- session appends the variables and the closing brace.
+---@param doc string
+---@param op_name string?
+function M.prefix(doc, op_name)
+  local p = '{"query":' .. core.json_encode(doc)
+  if op_name then p = p .. ',"operationName":' .. core.json_encode(op_name) end
+  return p
+end
+
+--- The body prefix of an operation with its expand list, cached like the document.
+function M.body_prefix(name, expand) return lookup(name, expand).prefix end
 
 --- A query reading n objects in one request through aliases r1..rn:
 -- `query GetJobBatch($id1: ID!, ...) { r1: getJob(jobId: $id1) { ... } ... }`.
 function M.batch(name, n, expand)
   local key = ("%s*%d|%s"):format(name, n, table.concat(expand or {}, ","))
-  local doc = cache[key]
-  if doc then return doc end
+  local entry = by_key[key]
+  if entry then return entry.doc, entry.prefix end
   local op = assert(M.operations[name], name)
   local arg_name, arg_type = op.vars[1]:match("^(%w+): (.+)$")
   local sel = body(op, M.selection(op.type, expand))
@@ -171,9 +211,10 @@ function M.batch(name, n, expand)
     decl[i] = ("$id%d: %s"):format(i, arg_type)
     fields[i] = ("r%d: %s(%s: $id%d) { %s }"):format(i, op.field, arg_name, i, sel)
   end
-  doc = ("query %sBatch(%s) { %s }"):format(name, table.concat(decl, ", "), table.concat(fields, " "))
-  cache[key] = doc
-  return doc
+  local doc = ("query %sBatch(%s) { %s }"):format(name, table.concat(decl, ", "), table.concat(fields, " "))
+  entry = { doc = doc, prefix = M.prefix(doc, name .. "Batch") }
+  by_key[key] = entry
+  return doc, entry.prefix
 end
 
 return M

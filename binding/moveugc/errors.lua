@@ -109,6 +109,10 @@ end
 -- Classifies a GraphQL answer (status, decoded doc, the seam's meta).
 -- Returns nil when it holds usable data. (internal)
 function M._from_response(op, mutation, status, doc, meta, attempts, ms)
+  if status >= 200 and status < 300 and type(doc) == "table" and type(doc.data) == "table" then
+    local list = doc.errors -- the common case first, with nothing allocated
+    if list == nil or (type(list) == "table" and #list == 0) then return nil end
+  end
   local e = {
     operation = op, status = status, attempts = attempts, ms = ms, retry_after = meta.retry_after,
     request_id = meta.request_id,

@@ -143,15 +143,18 @@ Client.__index = Client
 Client.__name = "moveugc.Client"
 
 -- Sends one operation, again while moveugc.policy says so; returns the
--- decoded (normalised) response data or nil, err. `name` labels logs and
--- errors; `op_name` (sent as operationName) may be nil.
-function Client:_send(name, query, vars, mutation, snake, op_name)
-  local attempts, t0 = 0, core.now()
+-- decoded response data or nil, err. `name` labels logs and errors; `prefix`
+-- is the body's start (moveugc.documents); `api`: the SDK's own decoder
+-- (metadata decoded), else lua-cjson; `compressed`: ask for a compressed
+-- answer. Nothing is allocated on success but what the caller gets.
+function Client:_send(name, prefix, vars, mutation, api, compressed)
+  local attempts, ms = 0, 0
   local status, doc, meta, err
   while true do
-    status, doc, meta = tasks.post(self, query, vars, op_name, mutation, snake)
-    attempts = attempts + (status and meta or doc).sends
-    if status == nil then -- no usable response: doc is the seam's failure table
+    status, doc, meta = tasks.post(self, prefix, vars, mutation, api, compressed)
+    local facts = status and meta or doc -- doc: the seam's failure table when status is nil
+    attempts, ms = attempts + facts.sends, ms + facts.ms
+    if status == nil then
       err = errors._failure(name, mutation, doc, attempts)
     else
       err = errors._from_response(name, mutation, status, doc, meta, attempts)
@@ -160,8 +163,8 @@ function Client:_send(name, query, vars, mutation, snake, op_name)
     local wait = policy.next_wait(self, err, attempts)
     if not wait then break end
     self:_sleep(wait)
+    ms = ms + wait * 1000
   end
-  local ms = (core.now() - t0) * 1000
   if err then err.ms = ms end
   local log = self._log
   if log then
@@ -191,8 +194,8 @@ end
 --- Runs a documented operation and returns the root field's value (snake_case).
 function Client:_call(name, vars, expand)
   local op = documents.operations[name]
-  local data, err = self:_send(name, documents.get(name, expand), vars, op.kind == "mutation", true,
-    name)
+  local data, err = self:_send(name, documents.body_prefix(name, expand), vars, op.mutation, true,
+    op.compressed)
   if not data then return nil, err end
   local value = data[op.root]
   if value == nil and not op.page then
@@ -280,7 +283,8 @@ function Client:graphql(query, variables)
   -- (comments, fragments, strings); nil when unsure, and unsure is a mutation
   local kind = core.operation_type(query, op_name)
   local mutation = kind ~= "query" and kind ~= "subscription"
-  return self:_send(op_name or "graphql", query, variables, mutation, false, op_name)
+  -- its answer's size is anyone's guess: asked compressed, as lists are
+  return self:_send(op_name or "graphql", documents.prefix(query, op_name), variables, mutation, false, true)
 end
 
 --- Closes the client's connection; later calls raise. Safe to call twice.

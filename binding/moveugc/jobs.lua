@@ -240,8 +240,8 @@ function jobs.retrieve_many(c, a)
   local out = core.array({})
   if n == 0 then return out end
   local expand = args.expand(fname, a, EXPAND)
-  local data, err = c:_send("GetJobBatch", documents.batch("GetJob", n, expand), vars, false, true,
-    "GetJobBatch")
+  local _, prefix = documents.batch("GetJob", n, expand)
+  local data, err = c:_send("GetJobBatch", prefix, vars, false, true, true)
   if not data then
     -- name the ids that failed: errors carry the alias (r<i>) in their path
     if err.errors then

@@ -139,13 +139,13 @@ end
 
 --- session:post, yielding inside a task: one exchange, its result as the
 -- seam gives it (binding/lresult.c).
-function tasks.post(client, query, vars, op_name, mutation, snake)
+function tasks.post(client, prefix, vars, mutation, api, compressed)
   local task = current(client)
-  if not task then return client._session:post(query, vars, op_name, mutation, snake) end
+  if not task then return client._session:post(prefix, vars, mutation, compressed, api) end
   check_cancelled(task)
-  local req = client._session:post_start(query, vars, op_name, mutation)
+  local req = client._session:post_start(prefix, vars, mutation, compressed)
   await(task, req)
-  local results = pack(req:result(snake))
+  local results = pack(req:result(api))
   req:free()
   return unpack(results, 1, results.n)
 end

@@ -65,7 +65,7 @@ class App {
   }
 
   resetCounters() {
-    this.counters = { connections: 0, requests: { graphql: 0, upload: 0, download: 0 }, closedIn: 0, closedOut: 0 };
+    this.counters = { connections: 0, requests: { graphql: 0, upload: 0, download: 0 }, gzip: 0, closedIn: 0, closedOut: 0 };
     for (const s of this.sockets) s.base = { r: s.bytesRead, w: s.bytesWritten };
   }
 
@@ -86,8 +86,8 @@ class App {
       bytesIn += s.bytesRead - s.base.r;
       bytesOut += s.bytesWritten - s.base.w;
     }
-    const { connections, requests } = this.counters;
-    return { connections, requests: { ...requests }, bytes_in: bytesIn, bytes_out: bytesOut };
+    const { connections, requests, gzip } = this.counters;
+    return { connections, requests: { ...requests }, graphql_gzip: gzip, bytes_in: bytesIn, bytes_out: bytesOut };
   }
 
   onConnection(socket) {
@@ -122,6 +122,7 @@ class App {
         return;
       }
       this.counters.requests[target] += 1;
+      if (target === 'graphql' && /\bgzip\b/i.test(req.headers['accept-encoding'] || '')) this.counters.gzip += 1;
       const fault = this.faults.take(target);
       const mods = fault ? await this.applyFault(fault, req, res, target, expectContinue) : {};
       if (mods === null) return;

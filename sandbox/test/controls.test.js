@@ -2,7 +2,7 @@
 const test = require('node:test');
 const assert = require('node:assert');
 const http = require('node:http');
-const { startSandbox, data, control, request, uploadedFile, singleCamTake } = require('../testlib/helpers');
+const { startSandbox, data, gql, control, request, uploadedFile, singleCamTake } = require('../testlib/helpers');
 
 test('controls: reset, stats, clock, unknown routes', async (t) => {
   const sb = await startSandbox();
@@ -16,9 +16,12 @@ test('controls: reset, stats, clock, unknown routes', async (t) => {
     const url = (await data(sb, 'query($f: ID!) { getFile(fileId: $f) { presignedUrl } }', { f: fileId })).getFile.presignedUrl;
     await request(url);
     await request(url, { headers: { Range: 'bytes=0-1' } });
+    const zipped = await gql(sb, '{ client { id } }', {}, { headers: { 'Accept-Encoding': 'deflate, gzip' } });
+    assert.strictEqual(zipped.headers['content-encoding'], 'gzip');
     const s = (await control(sb, 'stats', undefined, 'GET', agent)).json;
-    assert.deepStrictEqual(Object.keys(s).sort(), ['bytes_in', 'bytes_out', 'connections', 'requests']);
-    assert.deepStrictEqual(s.requests, { graphql: 2, upload: 1, download: 2 });
+    assert.deepStrictEqual(Object.keys(s).sort(), ['bytes_in', 'bytes_out', 'connections', 'graphql_gzip', 'requests']);
+    assert.deepStrictEqual(s.requests, { graphql: 3, upload: 1, download: 2 });
+    assert.strictEqual(s.graphql_gzip, 1); // the one that accepted gzip
     assert.ok(s.connections >= 1 && s.connections <= 5, String(s.connections));
     assert.ok(s.bytes_in > 300 && s.bytes_out > 300);
   });

@@ -13,9 +13,11 @@ local ugc = moveugc.new{ api_key = "contract-key-0123456789", endpoint = "http:/
 local current = "?"
 ugc._session:close()
 ugc._session = {
-  post = function(_, query, vars, op_name)
+  post = function(_, prefix, vars) -- the body's start: {"query":..,"operationName":..
+    local head = assert(core.json_decode(prefix .. "}"))
     local encoded = assert(core.json_encode(vars or {}))
-    io.write(core.json_encode({ call = current, operation = op_name or "", query = query }):sub(1, -2),
+    io.write(core.json_encode({ call = current, operation = head.operationName or "", query = head.query })
+      :sub(1, -2),
       ',"variables":', encoded, "}\n")
     return nil, { kind = "network", message = "recorded by the contract dump", reached = false, sends = 1, ms = 0 }
   end,
