@@ -50,8 +50,9 @@
 #define UGC_KEY_SLOTS 512
 #define UGC_KEY_MAX 40 /* longer keys are rare: not cached */
 typedef struct ugc_key_slot {
-  const char *str; /* the cached Lua string's bytes, NULL when empty */
-  uint32_t len, hash;
+  const char *str;     /* the cached Lua string's bytes, NULL when empty */
+  uint64_t head, tail; /* its first and last 8 bytes (a shorter one: its bytes, 0) */
+  uint32_t len;
 } ugc_key_slot;
 
 typedef struct ugc_dec {
@@ -112,6 +113,7 @@ static int ugc_dec_fail(ugc_dec *d, const char *what) {
 
 static void ugc_dec_ws(ugc_dec *d) {
   const char *p = d->p;
+  if ((unsigned char)*p > ' ') return; /* compact JSON: the usual case */
   while (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t') p++;
   d->p = p;
 }
@@ -187,8 +189,12 @@ static int ugc_dec_string(ugc_dec *d, char *out, const char **str, size_t *len) 
   if (!out) out = ugc_dec_scratch(d);
   o = out;
   for (;;) { /* q: the end of a plain run that starts at p */
-    memcpy(o, p, (size_t)(q - p));
-    o += q - p;
+    if (q - p < 16) { /* escapes every few bytes (AWSJSON): no call per run */
+      while (p < q) *o++ = *p++;
+    } else {
+      memcpy(o, p, (size_t)(q - p));
+      o += q - p;
+    }
     if (*q == '"') break;
     if (*q == '\0') {
       d->p = q;
@@ -403,28 +409,37 @@ static int ugc_dec_array(ugc_dec *d) {
   return 1;
 }
 
-/* Pushes a key; returns its cache slot, or -1 when it is not cached. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define UGC_LITTLE_ENDIAN 1
+#endif
+
+/* Pushes a key; returns its cache slot, or -1 when it is not cached. A key
+ * is known by its length and its first and last 8 bytes (all of it up to
+ * 16 bytes; the middle of a longer one is compared too). */
 static int ugc_dec_key(ugc_dec *d, const char *k, size_t kl) {
   lua_State *L = d->L;
-  uint32_t h = 2166136261u;
+  uint64_t head = 0, tail = 0;
   size_t i;
   ugc_key_slot *slot;
   if (kl > UGC_KEY_MAX) {
     lua_pushlstring(L, k, kl);
     return -1;
   }
-  if (kl >= 8) { /* its first and last eight bytes: a miss costs only a compare */
-    uint64_t a, b;
-    memcpy(&a, k, 8);
-    memcpy(&b, k + kl - 8, 8);
-    a = (a ^ (b >> 7) ^ kl) * 0x9E3779B97F4A7C15u;
-    h = (uint32_t)(a >> 32);
+  if (kl >= 8) {
+    memcpy(&head, k, 8);
+    memcpy(&tail, k + kl - 8, 8);
+#ifdef UGC_LITTLE_ENDIAN
+  } else if (kl > 0 && k >= d->s && k + 8 <= d->end + 1) { /* 8 bytes readable: the text's NUL at most */
+    memcpy(&head, k, 8);
+    head &= ~(uint64_t)0 >> (64 - 8 * kl);
+#endif
   } else {
-    for (i = 0; i < kl; i++) h = (h ^ (unsigned char)k[i]) * 16777619u; /* FNV-1a */
+    for (i = 0; i < kl; i++) head |= (uint64_t)(unsigned char)k[i] << (8 * i);
   }
-  i = (h ^ h >> 15) & (UGC_KEY_SLOTS - 1);
+  i = (size_t)(((head ^ (tail >> 7) ^ kl) * 0x9E3779B97F4A7C15u) >> 40) & (UGC_KEY_SLOTS - 1);
   slot = &d->keys[i];
-  if (slot->str && slot->hash == h && slot->len == kl && memcmp(slot->str, k, kl) == 0) {
+  if (slot->str && slot->head == head && slot->tail == tail && slot->len == kl &&
+      (kl <= 16 || memcmp(slot->str + 8, k + 8, kl - 16) == 0)) {
     lua_rawgeti(L, d->key_strings, (int)i + 1);
     return (int)i;
   }
@@ -433,7 +448,8 @@ static int ugc_dec_key(ugc_dec *d, const char *k, size_t kl) {
   lua_rawseti(L, d->key_strings, (int)i + 1); /* the slot's old string may go */
   slot->str = lua_tostring(L, -1);
   slot->len = (uint32_t)kl;
-  slot->hash = h;
+  slot->head = head;
+  slot->tail = tail;
   return (int)i;
 }
 

@@ -26,7 +26,7 @@
 ---@field message string what the server or the transport said
 ---@field status integer? HTTP status of the last response
 ---@field error_type string? AppSync's errorType of the first GraphQL error
----@field errors table[]? the whole GraphQL error list
+---@field errors table[]? the whole GraphQL error list, the server's own names (errorType, path...)
 ---@field request_id string? x-amzn-RequestId of the last response
 ---@field operation string? the GraphQL operation (or transfer) that failed
 ---@field retryable boolean true when trying the same call again is safe and may succeed
