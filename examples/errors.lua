@@ -186,9 +186,9 @@ local cases = {
   { "signature", "a webhook delivery signed with another secret", function()
     local body = '{"type":"ugc.job.state.completed"}'
     local now = tostring(os.time())
-    local sig = moveugc.webhooks.sign{ secret = "whsec_" .. ("QUJD"):rep(8), id = "msg_1", timestamp = now,
+    local sig = moveugc.webhook_signature.sign{ secret = "whsec_" .. ("QUJD"):rep(8), id = "msg_1", timestamp = now,
       body = body }
-    return moveugc.webhooks.verify{ secret = "whsec_" .. ("WFla"):rep(8), body = body,
+    return moveugc.webhook_signature.verify{ secret = "whsec_" .. ("WFla"):rep(8), body = body,
       headers = { ["svix-id"] = "msg_1", ["svix-timestamp"] = now, ["svix-signature"] = sig } }
   end },
 }

@@ -57,16 +57,17 @@ for i, camera in ipairs(CAMERAS) do
   end
 end
 say("uploading %d clips, up to four at a time", #uploads)
-check(ugc.files.upload_many(uploads))
+local _, summary = ugc.files.upload_many(uploads) -- one result per clip, and a summary
+if not summary.ok then check(nil, summary) end -- "5 of 6 uploads succeeded; items[2]: ..."
 os.execute("rm -rf " .. shell_quote(tmpdir))
 
 -- 2. lenses and a rig from the catalogues
-local lenses = check(ugc.camera_settings.list())
+local lenses = check(ugc.camera_settings.list()).items
 local lens = lenses[1].lens
 for _, s in ipairs(lenses) do
   if s.lens == "iphone-15-wide" then lens = s.lens end
 end
-local rigs = check(ugc.rigs.list())
+local rigs = check(ugc.rigs.list()).items
 local rig = rigs[1].name
 for _, r in ipairs(rigs) do
   if r.name == "move_ve" then rig = r.name end

@@ -8,7 +8,7 @@ Usage:
 A tiny HTTP server (LuaSocket) on 127.0.0.1 and a free port. The script
 registers it as a webhook endpoint for job events (with a secret it makes, or
 $MOVE_WEBHOOK_SECRET), creates a job to cause some, and answers each delivery:
-200 when moveugc.webhooks.verify accepts its signature, 400 otherwise. It also
+200 when moveugc.webhook_signature.verify accepts its signature, 400 otherwise. It also
 sends itself one forged delivery, to show it refused. It stops once the job's
 "running" and "completed" events have arrived (exit 0), or at the timeout
 (default 20 s; exit 1).
@@ -100,7 +100,7 @@ local forger = assert(socket.connect("127.0.0.1", port))
 local ts = tostring(os.time())
 forger:send(("POST /moveugc/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
   .. "svix-id: msg_forged\r\nsvix-timestamp: %s\r\nsvix-signature: %s\r\nContent-Length: %d\r\n\r\n%s"):format(
-  ts, moveugc.webhooks.sign{ secret = new_secret(), id = "msg_forged", timestamp = ts, body = forged_body },
+  ts, moveugc.webhook_signature.sign{ secret = new_secret(), id = "msg_forged", timestamp = ts, body = forged_body },
   #forged_body, forged_body))
 
 -- something to hear about: a take and a job on it
@@ -126,7 +126,7 @@ local function handle(conn)
   local req = read_request(conn)
   if not req then return conn:close() end -- not HTTP we understand: hang up
   if req.method ~= "POST" then return respond(conn, 405, "POST only\n") end
-  local event, err = moveugc.webhooks.verify{ secret = secret, headers = req.headers, body = req.body }
+  local event, err = moveugc.webhook_signature.verify{ secret = secret, headers = req.headers, body = req.body }
   if not event then
     refused = refused + 1
     print(("  refused  %-14s %s"):format(req.headers["svix-id"] or "?", err.reason or err.kind))

@@ -19,7 +19,7 @@
 ---| "expired" # a presigned URL's time ran out (S3's 403 "Request has expired")
 ---| "integrity" # a transfer's bytes do not match the server's ETag (MD5)
 ---| "cancelled" # a transfer stopped by its progress function (returning false)
----| "signature" # a webhook delivery failed verification (moveugc.webhooks.verify); see err.reason
+---| "signature" # a webhook delivery failed verification (moveugc.webhook_signature.verify); see err.reason
 
 ---@class moveugc.Error
 ---@field kind moveugc.ErrorKind what went wrong, to branch on
@@ -69,6 +69,14 @@
 ---@field name string? default: the path's base name
 ---@field metadata table?
 ---@field on_progress fun(sent: number, total: number): boolean?|nil
+
+---@class moveugc.UploadSummary
+---@field ok boolean every upload succeeded
+---@field total integer how many items
+---@field succeeded integer
+---@field failed integer
+---@field errors table<integer, moveugc.Error> each failed item's error, by its index
+---@field first_error moveugc.Error? the failure of the lowest-numbered item
 
 ---@class moveugc.DownloadArgs
 ---@field url string? a presigned URL
@@ -128,10 +136,6 @@
 ---@class moveugc.JobListArgs: moveugc.ListArgs
 ---@field take_id string? only the jobs of this take
 
----@class moveugc.RetrieveManyArgs
----@field ids string[] job ids; the results follow their order
----@field expand string[]?
-
 ---@class moveugc.WaitArgs
 ---@field id string the job to wait for
 ---@field timeout number? seconds before giving up with kind "timeout" (default 3600)
@@ -170,10 +174,14 @@
 ---@class moveugc.Page
 ---@field items table[] this page's items
 ---@field next_token string? pass to list for the next page; nil on the last page
----@field limit integer the page size asked for
+---@field limit integer? the page size asked for (a catalogue, which comes whole: the server's count)
 
 ---@class moveugc.RetrieveArgs
 ---@field id string
+---@field expand string[]?
+
+---@class moveugc.RetrieveManyArgs
+---@field ids string[] the ids; the results follow their order (an id may come twice)
 ---@field expand string[]?
 
 ---@class moveugc.UpdateArgs
@@ -317,13 +325,13 @@ function Task:cancel() end
 
 ---@class moveugc.Jobs
 ---@field create fun(a: moveugc.JobCreateArgs): moveugc.Job?, moveugc.Error? Creates a single-camera job on a take.
----@field create_singlecam fun(a: moveugc.JobCreateArgs): moveugc.Job?, moveugc.Error? Creates a single-camera job on a take.
+---@field create_singlecam fun(a: moveugc.JobCreateArgs): moveugc.Job?, moveugc.Error? Creates a single-camera job: `create` under the Python SDK's name.
 ---@field create_multicam fun(a: moveugc.JobCreateMulticamArgs): moveugc.Job?, moveugc.Error? Creates a multi-camera job on a multicam take.
 ---@field retrieve fun(a: string|moveugc.RetrieveArgs): moveugc.Job?, moveugc.Error? Retrieves a job by id: `retrieve("job-...")` or `retrieve{id, expand}`.
+---@field retrieve_many fun(a: moveugc.RetrieveManyArgs): moveugc.Job[]?, moveugc.Error? Retrieves many jobs in one HTTP request; results follow the order of ids. An id that does not exist makes the whole call fail with kind not_found, naming that id (err.ids).
 ---@field list fun(a: moveugc.JobListArgs?): moveugc.Page?, moveugc.Error? One page of jobs: `{items, next_token, limit}`; next_token is nil on the last page.
 ---@field each fun(a: moveugc.JobListArgs?): fun(): moveugc.Job? Iterates over every job, fetching pages as the loop needs them. `for job in ugc.jobs.each{take_id = ...} do ... end`; a failure raises.
 ---@field update fun(a: moveugc.UpdateArgs): moveugc.Job?, moveugc.Error? Updates a job's name and/or metadata (metadata is replaced, not merged).
----@field retrieve_many fun(a: moveugc.RetrieveManyArgs): moveugc.Job[]?, moveugc.Error? Retrieves many jobs in one HTTP request; results follow the order of ids. An id that does not exist makes the whole call fail with kind not_found, naming that id.
 ---@field wait fun(a: string|moveugc.WaitArgs): moveugc.Job?, moveugc.Error? Polls a job until it is FINISHED (with every output's URL, unless outputs_ready = false) or FAILED; returns the job, or nil, err (kind timeout).
 ---@field wait_all fun(a: moveugc.WaitAllArgs): moveugc.Job[]?, moveugc.Error? Waits for many jobs with one batched request per poll; returns the jobs in the order of ids once every one is done.
 ---@field download_outputs fun(a: moveugc.DownloadOutputsArgs): moveugc.DownloadedOutput[]?, moveugc.Error? Downloads a finished job's outputs into dir: all of them, or a clear error and no file left behind. Returns a list of {key, format, path}.
@@ -331,17 +339,20 @@ function Task:cancel() end
 ---@class moveugc.Files
 ---@field create fun(a: moveugc.FileCreateArgs): moveugc.File?, moveugc.Error? Creates a file; its presigned_url is where to upload the bytes.
 ---@field retrieve fun(a: string|moveugc.RetrieveArgs): moveugc.File?, moveugc.Error? Retrieves a file by id; its presigned_url is a fresh download URL.
+---@field retrieve_many fun(a: moveugc.RetrieveManyArgs): moveugc.File[]?, moveugc.Error? Retrieves many files in one HTTP request, in the order of ids.
 ---@field update fun(a: moveugc.UpdateArgs): moveugc.File?, moveugc.Error? Updates a file's name and/or metadata (metadata is replaced).
----@field generate_share_code fun(a: string|{id: string}): moveugc.ShareCode?, moveugc.Error? Makes a share code for a file (typically a job output) for other people.
----@field upload fun(a: moveugc.UploadArgs): true?, moveugc.Error? Streams a file from disk to a file's presigned URL (constant memory), then checks the status and that the returned ETag is the MD5 of what was sent. Given a file table, an expired URL is replaced once by the one getFile returns (an upload URL while the file has no bytes yet).
+---@field generate_share_code fun(a: string|{id: string?, file_id: string?}): moveugc.ShareCode?, moveugc.Error? Makes a share code for a file (typically a job output) for other people: `generate_share_code("file-...")`, `{id = ...}`, or Python's `{file_id = ...}`.
+---@field upload fun(a: moveugc.UploadArgs): (moveugc.File|string)?, moveugc.Error? Streams a file from disk to a file's presigned URL (constant memory), then checks the status and that the returned ETag is the MD5 of what was sent. Given a file table, an expired URL is replaced once by the one getFile returns (an upload URL while the file has no bytes yet). Returns the file it was given: the table, or the URL.
 ---@field upload_path fun(a: moveugc.UploadPathArgs): moveugc.File?, moveugc.Error? Creates a file (its type from the path's extension unless given) and uploads the path to it: one call. Nothing is created when the path is bad.
----@field upload_many fun(items: moveugc.UploadArgs[]): {ok: boolean, err: moveugc.Error?}[]?, moveugc.Error? Uploads many files at once over the client's connections (at most max_transfers at a time; the rest wait their turn). Items are the arguments of files.upload. Returns one {ok, err} per item, in order, or nil and the first error when any failed (with err.results for all).
+---@field upload_many fun(items: moveugc.UploadArgs[]): (moveugc.File|string|moveugc.Error)[], moveugc.UploadSummary Uploads many files at once over the client's connections (at most max_transfers at a time; the rest wait their turn). Items are the arguments of files.upload, all checked before any upload starts. Returns one result per item, in order (what files.upload returns, or the item's error), and a summary: `summary.ok` is false when any failed.
 ---@field download fun(a: moveugc.DownloadArgs): string?, moveugc.Error? Downloads a presigned URL, a file or a job output to path, through path..".part" (resumed if present); renames into place only when the length and ETag check out. Refuses an existing path unless overwrite.
 
 ---@class moveugc.Takes
----@field create_singlecam fun(a: moveugc.TakeCreateSinglecamArgs): moveugc.Take?, moveugc.Error? Creates a single-camera take from an uploaded file.
+---@field create fun(a: moveugc.TakeCreateSinglecamArgs): moveugc.Take?, moveugc.Error? Creates a single-camera take from an uploaded file, as `jobs.create` makes a single-camera job.
+---@field create_singlecam fun(a: moveugc.TakeCreateSinglecamArgs): moveugc.Take?, moveugc.Error? Creates a single-camera take: `create` under the Python SDK's name.
 ---@field create_multicam fun(a: moveugc.TakeCreateMulticamArgs): moveugc.Take?, moveugc.Error? Creates a multi-camera take on a calibration volume.
 ---@field retrieve fun(a: string|moveugc.RetrieveArgs): moveugc.Take?, moveugc.Error? Retrieves a take: `retrieve("take-...")` or `retrieve{id, expand}`.
+---@field retrieve_many fun(a: moveugc.RetrieveManyArgs): moveugc.Take[]?, moveugc.Error? Retrieves many takes in one HTTP request, in the order of ids.
 ---@field update fun(a: moveugc.UpdateArgs): moveugc.Take?, moveugc.Error? Updates a take's name and/or metadata (metadata is replaced).
 ---@field list fun(a: moveugc.ListArgs?): moveugc.Page?, moveugc.Error? One page of takes: `{items, next_token, limit}`.
 ---@field each fun(a: moveugc.ListArgs?): fun(): moveugc.Take? Iterates over every take, fetching pages lazily; a failure raises.
@@ -349,6 +360,8 @@ function Task:cancel() end
 ---@class moveugc.Volumes
 ---@field create_human_volume fun(a: moveugc.VolumeCreateArgs): moveugc.Volume?, moveugc.Error? Creates a calibration volume from a human of known height.
 ---@field retrieve fun(a: string|moveugc.RetrieveArgs): moveugc.Volume?, moveugc.Error? Retrieves a volume: `retrieve("volume-...")` or `retrieve{id, expand}`.
+---@field retrieve_human_volume fun(a: string|moveugc.RetrieveArgs): moveugc.Volume?, moveugc.Error? The Python SDK's name for `retrieve`.
+---@field retrieve_many fun(a: moveugc.RetrieveManyArgs): moveugc.Volume[]?, moveugc.Error? Retrieves many volumes in one HTTP request, in the order of ids.
 ---@field list fun(a: moveugc.ListArgs?): moveugc.Page?, moveugc.Error? One page of volumes: `{items, next_token, limit}`.
 ---@field each fun(a: moveugc.ListArgs?): fun(): moveugc.Volume? Iterates over every volume, fetching pages lazily; a failure raises.
 
@@ -357,10 +370,12 @@ function Task:cancel() end
 ---@field update fun(a: {metadata: table}): moveugc.ClientInfo?, moveugc.Error? Replaces the client's metadata.
 
 ---@class moveugc.Rigs
----@field list fun(): {name: string}[]?, moveugc.Error? Every available rig: a list of {name}.
+---@field list fun(): moveugc.Page?, moveugc.Error? Every available rig, in one page: `{items = {{name}, ...}}`.
+---@field each fun(): fun(): {name: string}? Iterates over every rig: `for rig in ugc.rigs.each() do ... end`; a failure raises.
 
 ---@class moveugc.CameraSettings
----@field list fun(): {lens: string}[]?, moveugc.Error? Every known camera setting: a list of {lens}.
+---@field list fun(): moveugc.Page?, moveugc.Error? Every known camera setting, in one page: `{items = {{lens}, ...}}`.
+---@field each fun(): fun(): {lens: string}? Iterates over every camera setting; a failure raises.
 
 ---@class moveugc.Webhooks
 ---@field upsert fun(a: moveugc.WebhookUpsertArgs): moveugc.WebhookEndpoint?, moveugc.Error? Creates the endpoint with this uid, or changes it. Keep the returned secret: it is returned only when the endpoint is created.
@@ -373,7 +388,7 @@ function Task:cancel() end
 ---@field client moveugc.ClientResource ugc.client: the account the API key belongs to.
 ---@field rigs moveugc.Rigs ugc.rigs: the skeletons a multicam job can animate (its `rig` argument).
 ---@field camera_settings moveugc.CameraSettings ugc.camera_settings: the lenses a multicam source may name (sources[i].camera_settings.lens).
----@field webhooks moveugc.Webhooks ugc.webhooks: the endpoints MoveUGC posts events to. Verifying a delivery needs no client: see moveugc.webhooks.verify (moveugc/webhook_signature.lua).
+---@field webhooks moveugc.Webhooks ugc.webhooks: the endpoints MoveUGC posts events to. Verifying a delivery needs no client: see moveugc.webhook_signature.verify (moveugc/webhook_signature.lua).
 local Client = {}
 
 --- Runs fn(...) as an SDK task: inside it every SDK call yields instead of
@@ -431,18 +446,21 @@ function Client:close() end
 
 ---@class moveugc
 ---@field errors moveugc.Errors One error contract for the whole SDK. Caller mistakes raise at once (see moveugc.args). Runtime failures return `nil, err` where err is a table made here: fields to branch on, and a __tostring that reads well inside assert(...).
----@field webhooks moveugc.WebhookSignature moveugc.webhooks: verify the webhook deliveries MoveUGC sends (through Svix, by the Standard Webhooks recipe), and sign messages to test a receiver. Needs no client:
+---@field webhook_signature moveugc.WebhookSignature moveugc.webhook_signature: verify the webhook deliveries MoveUGC sends (through Svix, by the Standard Webhooks recipe), and sign messages to test a receiver. Needs no client:
 ---@field _VERSION string "0.2.0"
 ---@field version string "0.2.0"
 ---@field DEFAULT_ENDPOINT string "https://api.move.ai/ugc/graphql"
 ---@field MAX_PAGE_SIZE integer 100
 local moveugc = {}
 
+---@deprecated use moveugc.webhook_signature
+moveugc.webhooks = moveugc.webhook_signature
+
 --- Marks a table as a JSON array, so an empty one is sent as `[]`, not `{}`.
 --- Lists the SDK returns are marked already.
 ---@param t table
 ---@return table t
-function moveugc.array(...) end
+function moveugc.array(t) end
 
 --- The User-Agent sent with every request:
 --- `moveugc-lua/<version> (<Lua version>; libcurl <version>)`, after extra if given.

@@ -41,13 +41,15 @@ end
 
 -- A comment block -> {text = {lines}, params = {name = {type, desc}}, returns = {{type, name, desc}}}
 local function read_doc(block)
-  local d = { text = {}, params = {}, returns = {}, raw = block or {} }
+  local d = { text = {}, params = {}, order = {}, returns = {}, raw = block or {} }
   for _, l in ipairs(d.raw) do
     local tag, rest = l:match("^%-%-%-@(%w+)%s*(.*)$")
     if tag == "param" then
       local name, opt, r = rest:match("^([%w_.]+)(%??)%s*(.*)$")
       local ty, desc = read_type(r or "")
-      if name then d.params[name] = { type = ty .. opt, desc = desc } end
+      if name then d.params[name] = push(d.order, name) and { type = ty .. opt, desc = desc } end
+    elseif tag == "deprecated" then
+      d.deprecated = rest
     elseif tag == "return" then -- "T1 name1 desc, T2 name2"
       d.has_return = true
       while rest ~= "" do
@@ -124,16 +126,20 @@ local function parse(mod)
         end
       elseif lhs then -- a constant, another name for a function (ours or C's), or a sub-module
         local rt, rk = rhs:match("^([%w_]+)%.([%w_]+)$")
+        local built = rhs:find("^[%w_.]+%s*%(") and doc and doc.summary -- a function a call returns
         local req, public = rhs:match("^require%s*%(?%s*[\"']moveugc%.([%w_]+)[\"']%s*%)?$"), key:sub(1, 1) ~= "_"
         local const, target = rhs:find("^[\"'%d]") and rhs or rt == lhs and f.consts[rk], nil
         for _, fn in ipairs(rt == lhs and f.funcs or {}) do if fn.name == rk then target = fn end end
         if const then
           f.consts[key] = push(f.consts, { tbl = lhs, name = key, value = const }) and const
-        elseif rt and public then
+        elseif (rt and not f.locals[rhs] or built) and public then
+          -- another name for one of ours, or a function built elsewhere: its ---@param lines name its parameters
+          local own = not target and doc and #doc.order > 0 and doc.order
           push(f.funcs, { tbl = lhs, name = key, line = i, target = target, doc = doc or target and target.doc
-            or read_doc(), has_return = not target or target.has_return, params = target and target.params or {"..."} })
+            or read_doc(), has_return = not target or target.has_return,
+            params = target and target.params or own or { "..." }, own_params = own and true })
         elseif (req or f.locals[rhs]) and public then
-          push(f.submods, { key = key, mod = req or f.locals[rhs] })
+          push(f.submods, { key = key, mod = req or f.locals[rhs], doc = doc })
         end
       end
       local lname, lmod = l:match("^local ([%w_]+)%s*=%s*require%s*%(?%s*[\"']moveugc%.([%w_]+)")
@@ -151,7 +157,7 @@ end
 -- ==== the model: sections of functions and types =========================
 
 local function build()
-  local m = { files = {}, classes = {}, order = {}, sections = {} }
+  local m = { files = {}, classes = {}, order = {}, sections = {}, deprecated = {} }
   local p = assert(io.popen('LC_ALL=C ls "' .. ROOT .. "/" .. SRC .. '"'))
   for mod in p:read("a"):gmatch("([%w_]+)%.lua\n") do push(m.order, parse(mod)) end
   p:close()
@@ -166,7 +172,8 @@ local function build()
     s.file, s.funcs, s.types = f, {}, {}
     for _, fn in ipairs(f and f.funcs or {}) do
       if fn.tbl == tbl and (fn.method or false) == method then
-        push(s.funcs, { fn = fn, s = s, file = f, params = { table.unpack(fn.params, drop_first and 2 or 1) } })
+        push(s.funcs, { fn = fn, s = s, file = f,
+          params = { table.unpack(fn.params, drop_first and not fn.own_params and 2 or 1) } })
       end
     end
     if s.class and #s.funcs == 0 then return end
@@ -176,8 +183,13 @@ local function build()
   section({ title = "moveugc", prefix = "moveugc.", meta = "moveugc" }, init, init.table, false)
   for _, sm in ipairs(init.submods) do
     local f = m.files[sm.mod] or {}
-    section({ title = "moveugc." .. sm.key, prefix = "moveugc." .. sm.key .. ".", key = sm.key,
-      meta = "moveugc." .. camel(sm.mod) }, f, f.table, false)
+    if sm.doc and sm.doc.deprecated then -- an old name: listed as such, not a section of its own
+      for _, other in ipairs(init.submods) do if other.mod == sm.mod and other ~= sm then sm.now = other.key end end
+      push(m.deprecated, sm)
+    else
+      section({ title = "moveugc." .. sm.key, prefix = "moveugc." .. sm.key .. ".", key = sm.key,
+        meta = "moveugc." .. camel(sm.mod) }, f, f.table, false)
+    end
   end
   local bound = {} -- classes with methods: ugc (moveugc.Client) before the resources, the others after
   for _, f in ipairs(m.order) do
@@ -198,6 +210,8 @@ local function build()
   end
   methods(false)
   section({ title = "Shared types" })
+  m.sections_by_key = {}
+  for _, s in ipairs(m.sections) do if s.key then m.sections_by_key[s.key] = s end end
   for _, f in ipairs(m.order) do
     for _, c in ipairs(f.classes) do
       if #c.fields > 0 or c.kind == "alias" then push((owner[f.mod] or m.sections[#m.sections]).types, c) end
@@ -312,6 +326,15 @@ local function api_md(m)
         end
       end
     end
+    if s == m.sections[1] and #m.deprecated > 0 then -- the module's old names
+      push(out, "### Deprecated names", "")
+      for _, d in ipairs(m.deprecated) do
+        push(out, ("- `moveugc.%s`: deprecated, another name for %s (%s). %s"):format(d.key,
+          link(d.now and m.sections_by_key[d.now] or d, "moveugc." .. tostring(d.now)), d.doc.deprecated,
+          table.concat(d.doc.text, " ")))
+      end
+      push(out, "")
+    end
     for _, c in ipairs(s.types) do
       push(out, "### `" .. c.name .. "`", "")
       if #c.desc.text > 0 then prose(c.desc.text, out) end
@@ -371,6 +394,9 @@ local function meta_lua(m)
     if k.tbl == m.init.table then push(out, ("---@field %s %s %s"):format(k.name, math.type(v) or type(v), k.value)) end
   end
   push(out, "local moveugc = {}", "")
+  for _, d in ipairs(m.deprecated) do -- old names: LuaLS strikes them through
+    push(out, "---@deprecated " .. d.doc.deprecated, ("moveugc.%s = moveugc.%s"):format(d.key, d.now), "")
+  end
   for _, e in ipairs(m.sections[1].funcs) do declare(e, "moveugc") end
   return table.concat(push(out, "return moveugc"), "\n") .. "\n"
 end

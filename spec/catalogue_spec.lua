@@ -67,9 +67,13 @@ describe("ugc.client, ugc.rigs, ugc.camera_settings", function()
   end)
 
   describe("rigs", function()
-    it("lists every rig as {name}", function()
-      local rigs = assert(ugc.rigs.list())
+    it("lists every rig as {name}, in one page like every list", function()
+      local page = assert(ugc.rigs.list())
+      local rigs = page.items
       assert.is_true(#rigs >= 2)
+      assert.is_nil(page.next_token)
+      assert.is_true(page.limit == nil or page.limit == #rigs) -- the server's own count, if it says one
+      assert.are.equal("[", require("moveugc.core").json_encode(rigs):sub(1, 1))
       local names = {}
       for _, r in ipairs(rigs) do
         assert.is_string(r.name)
@@ -77,7 +81,18 @@ describe("ugc.client, ugc.rigs, ugc.camera_settings", function()
       end
       assert.is_true(names.move_mo)
       assert.is_true(names.move_ve)
-      assert.are.same(rigs, assert(ugc.rigs:list()))
+      assert.are.same(page, assert(ugc.rigs:list()))
+      local seen = {}
+      for r in ugc.rigs.each() do seen[#seen + 1] = r.name end
+      local want = {}
+      for i, r in ipairs(rigs) do want[i] = r.name end
+      assert.are.same(want, seen)
+    end)
+    it("takes no arguments", function()
+      assert.has_error(function() ugc.rigs.list{ limit = 5 } end,
+        "rigs.list: unknown argument 'limit' (expected )")
+      assert.has_error(function() ugc.rigs.each("x") end,
+        "rigs.each: expected a table of named arguments, got string")
     end)
     it("returns the structured error when the server fails", function()
       local c = helper.client(sb, { max_retries = 0 })
@@ -91,16 +106,24 @@ describe("ugc.client, ugc.rigs, ugc.camera_settings", function()
   end)
 
   describe("camera_settings", function()
-    it("lists every lens as {lens}", function()
-      local settings = assert(ugc.camera_settings.list())
+    it("lists every lens as {lens}, in one page", function()
+      local page = assert(ugc.camera_settings.list())
+      local settings = page.items
       assert.is_true(#settings > 0)
+      assert.is_nil(page.next_token)
       local lenses = {}
       for _, s in ipairs(settings) do
         assert.is_string(s.lens)
         lenses[s.lens] = true
       end
       assert.is_true(lenses["generic-wide"])
-      assert.are.same(settings, assert(ugc.camera_settings:list()))
+      assert.are.same(page, assert(ugc.camera_settings:list()))
+      local n = 0
+      for s in ugc.camera_settings.each() do
+        n = n + 1
+        assert.are.equal(settings[n].lens, s.lens)
+      end
+      assert.are.equal(#settings, n)
     end)
     it("returns the structured error when the server fails", function()
       local c = helper.client(sb, { max_retries = 0 })

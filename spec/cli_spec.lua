@@ -412,7 +412,8 @@ describe("bin/moveugc", function()
 
     local function headers(secret, ts)
       ts = ts or tostring(os.time())
-      local sig = moveugc.webhooks.sign{ secret = secret or SECRET, id = "msg_cli", timestamp = ts, body = body }
+      local sig = moveugc.webhook_signature.sign{ secret = secret or SECRET, id = "msg_cli", timestamp = ts,
+        body = body }
       return { "--header", "svix-id: msg_cli", "--header", "Svix-Timestamp: " .. ts,
         "--header", "svix-signature: " .. sig }
     end

@@ -27,10 +27,19 @@ local function functions_of(prefix, t, out)
   end
 end
 
-local function tables_of(prefix, t, out)
-  for k, v in pairs(t) do
+-- The tables of t, each walked once: a second name for a table already
+-- walked (a deprecated one) goes into aliases instead.
+local function tables_of(prefix, t, out, aliases)
+  local seen = {}
+  for _, k in ipairs(sorted_keys(t)) do
+    local v = t[k]
     if type(k) == "string" and k:sub(1, 1) ~= "_" and type(v) == "table" then
-      functions_of(prefix .. k .. ".", v, out)
+      if seen[v] then
+        aliases[prefix .. k] = seen[v]
+      else
+        seen[v] = prefix .. k
+        functions_of(prefix .. k .. ".", v, out)
+      end
     end
   end
 end
@@ -44,7 +53,7 @@ describe("docs", function()
   end)
 
   describe("docs/API.md and the runtime", function()
-    local ugc, task, documented, runtime
+    local ugc, task, documented, runtime, aliases
 
     setup(function()
       ugc = moveugc.new{ api_key = "sandbox-key-0123456789", endpoint = "http://127.0.0.1:9/graphql" }
@@ -53,12 +62,15 @@ describe("docs", function()
       for name in read("docs/API.md"):gmatch("\n### `([%w_.:]+)[({]") do
         documented[(name:gsub(":", "."))] = true
       end
-      runtime = {}
+      runtime, aliases = {}, {}
       functions_of("moveugc.", moveugc, runtime)
-      tables_of("moveugc.", moveugc, runtime)
+      tables_of("moveugc.", moveugc, runtime, aliases)
       functions_of("ugc.", ugc, runtime)
-      tables_of("ugc.", ugc, runtime)
-      functions_of("ugc.", getmetatable(ugc).__index, runtime)
+      tables_of("ugc.", ugc, runtime, aliases)
+      -- a client's own metatable reads its read-only fields, then the methods
+      local fields = getmetatable(ugc).__index
+      functions_of("ugc.", fields, runtime)
+      functions_of("ugc.", getmetatable(fields).__index, runtime)
       functions_of("task.", getmetatable(task).__index, runtime)
     end)
 
@@ -71,7 +83,18 @@ describe("docs", function()
       assert.is_true(documented["ugc.jobs.create"])
       assert.is_true(runtime["ugc.jobs.create"])
       assert.is_true(runtime["ugc.close"])
-      assert.is_true(runtime["moveugc.webhooks.verify"])
+      assert.is_true(runtime["moveugc.webhook_signature.verify"])
+      assert.are.equal("moveugc.webhook_signature", aliases["moveugc.webhooks"])
+    end)
+
+    it("lists every other name of a module as deprecated, with the name to use", function()
+      local text = read("docs/API.md")
+      for _, name in ipairs(sorted_keys(aliases)) do
+        local line = text:match("\n%- `" .. name:gsub("%p", "%%%0") .. "`[^\n]*")
+        assert(line, "docs/API.md lists no deprecated name " .. name)
+        assert.truthy(line:find("deprecated", 1, true), line)
+        assert.truthy(line:find(aliases[name], 1, true), line)
+      end
     end)
 
     it("documents every function reachable on moveugc, a client and a task", function()

@@ -177,7 +177,16 @@ describe("ugc.files", function()
       assert.has_error(function() ugc.files.generate_share_code{} end,
         "files.generate_share_code: missing required argument 'id'")
       assert.has_error(function() ugc.files.generate_share_code{ id = "file-x", expand = { "client" } } end,
-        "files.generate_share_code: unknown argument 'expand' (expected id)")
+        "files.generate_share_code: unknown argument 'expand' (expected file_id, id)")
+      assert.has_error(function() ugc.files.generate_share_code{ id = "file-a", file_id = "file-b" } end,
+        "files.generate_share_code: bad argument 'file_id' (names another file than 'id': pass one of them)")
+      assert.has_error(function() ugc.files.generate_share_code{ file_id = "" } end,
+        "files.generate_share_code: bad argument 'file_id' (must not be empty)")
+    end)
+    it("takes the file as Python names it, file_id", function()
+      local f = helper.uploaded(ugc)
+      local share = assert(ugc.files.generate_share_code{ file_id = f.id })
+      assert.are.equal(f.id, share.file_id)
     end)
     it("returns not_found for unknown and foreign ids", function()
       local share, err = ugc.files.generate_share_code(MISSING)

@@ -232,7 +232,7 @@ describe("hardening", function()
       local deadline = core.now() + 20
       while not task:done() and core.now() < deadline do ugc:step(0.01) end
       assert.is_true(task:done())
-      assert.is_true((task:result()))
+      assert.are.equal(file, (task:result()))
       assert.is_true(calls >= 1)
     end)
 
@@ -488,7 +488,7 @@ describe("hardening", function()
       end
       for _, f in ipairs(held) do f:close() end
       c:close()
-      assert.is_true((task:result()))
+      assert.are.equal(file, (task:result()))
       assert.is_true(high >= 1024, "highest descriptor seen: " .. high)
     end)
 

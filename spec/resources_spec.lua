@@ -131,11 +131,11 @@ describe("resources", function()
       assert.has_error(function() ugc.client.update{} end, "client.update: missing required argument 'metadata'")
     end)
     it("lists rigs and camera settings", function()
-      local rigs = assert(ugc.rigs.list())
+      local rigs = assert(ugc.rigs.list()).items
       local names = {}
       for _, r in ipairs(rigs) do names[r.name] = true end
       assert.is_true(names.move_mo and names.move_ve)
-      local lenses = assert(ugc.camera_settings.list())
+      local lenses = assert(ugc.camera_settings.list()).items
       assert.is_true(#lenses > 0)
       assert.is_string(lenses[1].lens)
     end)
@@ -143,7 +143,7 @@ describe("resources", function()
 
   describe("multicam, end to end", function()
     it("calibration volume -> multicam take -> multicam job with a rig and two actors", function()
-      local lens = assert(ugc.camera_settings.list())[1].lens
+      local lens = assert(ugc.camera_settings.list()).items[1].lens
       local cams = {}
       for i = 1, 2 do
         cams[i] = { device_label = "cam" .. i, file_id = uploaded("cal" .. i .. ".mp4").id, format = "mp4",

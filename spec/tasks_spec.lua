@@ -202,7 +202,7 @@ describe("tasks", function()
         end)
       end
       while ugc:pending() > 0 do ugc:step(0.01) end
-      for i = 1, 6 do local ok, e = list[i]:result(); assert.is_true(ok, tostring(e)) end
+      for i = 1, 6 do local got, e = list[i]:result(); assert.are.equal(files[i], got, tostring(e)) end
       local r, w = ugc:sockets() -- kept for hosts written before the worker thread
       assert.are.same({ ugc:fd() }, r)
       assert.are.same({}, w)
@@ -231,7 +231,7 @@ describe("tasks", function()
         c:step(0)
         steps = steps + 1
       end
-      for i = 1, 8 do assert.is_true(list[i]:result()) end
+      for i = 1, 8 do assert.are.equal(files[i], (list[i]:result())) end
       -- one wake-up per finished upload at most (the engine before this one
       -- needed a step for every 64 KiB of every upload: 230 here)
       assert.is_true(steps <= 8, "steps " .. steps)
@@ -256,9 +256,52 @@ describe("tasks", function()
       for i = 1, 5 do
         items[i] = { file = assert(ugc.files.create{ file_type = "mp4" }), path = sample("m" .. i, 1024 * 1024) }
       end
-      local results = assert(ugc.files.upload_many(items))
+      local results, summary = ugc.files.upload_many(items)
       assert.are.equal(5, #results)
-      for i = 1, 5 do assert.is_true(results[i].ok) end
+      for i = 1, 5 do assert.are.equal(items[i].file, results[i]) end
+      assert.are.same({ ok = true, total = 5, succeeded = 5, failed = 0, errors = {} },
+        { ok = summary.ok, total = summary.total, succeeded = summary.succeeded, failed = summary.failed,
+          errors = summary.errors })
+      assert.is_nil(summary.first_error)
+      assert.are.equal("5 of 5 uploads succeeded", tostring(summary))
+    end)
+
+    it("gives every item its own result when some uploads fail", function()
+      local good = assert(ugc.files.create{ file_type = "mp4" })
+      local late = assert(ugc.files.create{ file_type = "mp4" })
+      local items = {
+        { file = good, path = sample("g1", 2048) },
+        { file = late.presigned_url, path = sample("g2", 2048) }, -- a bare URL: nothing to refresh it
+        { file = assert(ugc.files.create{ file_type = "mp4" }).presigned_url, path = sample("g3", 2048) },
+      }
+      helper.advance(sb, 3600) -- every URL has expired; only the file table can get a fresh one
+      local results, summary = ugc.files.upload_many(items)
+      assert.are.equal(3, #results)
+      assert.are.equal(good, results[1])
+      for i = 2, 3 do
+        assert.is_true(moveugc.errors.is(results[i]))
+        assert.are.equal("expired", results[i].kind)
+        assert.are.equal(results[i], summary.errors[i])
+      end
+      assert.is_false(summary.ok)
+      assert.are.equal(1, summary.succeeded)
+      assert.are.equal(2, summary.failed)
+      assert.are.equal(results[2], summary.first_error)
+      local text = tostring(summary)
+      assert.matches("^1 of 3 uploads succeeded; items%[2%]: ", text)
+      assert.is_nil(text:find("Signature=", 1, true))
+      -- the one that worked is really there
+      local back = assert(ugc.files.retrieve(good.id))
+      assert.is_string(back.presigned_url)
+    end)
+
+    it("returns an empty list and a clean summary for no items", function()
+      local results, summary = ugc.files.upload_many({})
+      assert.are.same({}, results)
+      assert.is_true(summary.ok)
+      assert.are.equal(0, summary.total)
+      assert.has_error(function() ugc.files.upload_many({ [2] = {} }) end,
+        "files.upload_many: bad argument 'items' (must be a list)")
     end)
   end)
 

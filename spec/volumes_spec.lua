@@ -262,7 +262,7 @@ describe("ugc.volumes", function()
 
   describe("multicam, end to end", function()
     it("calibration volume -> multicam take -> multicam job with a rig and two actors", function()
-      local lens = assert(ugc.camera_settings.list())[1].lens
+      local lens = assert(ugc.camera_settings.list()).items[1].lens
       local cal = {}
       for i = 1, 2 do cal[i] = helper.source(ugc, "cam" .. i, { camera_settings = { lens = lens } }) end
       local volume = assert(ugc.volumes.create_human_volume{ sources = cal, human_height = 1.8,

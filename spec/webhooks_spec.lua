@@ -1,9 +1,9 @@
--- moveugc.webhooks (verify, sign: no client) and ugc.webhooks (endpoints).
+-- moveugc.webhook_signature (verify, sign: no client) and ugc.webhooks (endpoints).
 local helper = require "helper"
 local moveugc = require "moveugc"
 local socket = require "socket"
 
-local webhooks = moveugc.webhooks
+local webhooks = moveugc.webhook_signature
 
 -- The vector Svix publishes (quoted in API-NOTES.md).
 local SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
@@ -17,7 +17,12 @@ local function svix(sig, id, ts)
   return { ["svix-id"] = id or ID, ["svix-timestamp"] = ts or TS, ["svix-signature"] = sig or SIG }
 end
 
-describe("moveugc.webhooks", function()
+describe("moveugc.webhook_signature", function()
+  it("is still reachable under its deprecated name, moveugc.webhooks", function()
+    assert.are.equal(moveugc.webhook_signature, moveugc.webhooks)
+    assert.are.equal(SIG, moveugc.webhooks.sign{ secret = SECRET, id = ID, timestamp = TS, body = BODY })
+  end)
+
   describe("sign", function()
     it("reproduces the published test vector", function()
       assert.are.equal(SIG, webhooks.sign{ secret = SECRET, id = ID, timestamp = TS, body = BODY })
@@ -308,7 +313,7 @@ describe("ugc.webhooks", function()
     end)
   end)
 
-  it("delivers a signed event that moveugc.webhooks.verify accepts", function()
+  it("delivers a signed event that moveugc.webhook_signature.verify accepts", function()
     local server = assert(socket.bind("127.0.0.1", 0))
     local _, port = server:getsockname()
     server:settimeout(15)

@@ -1,13 +1,17 @@
 --- ugc.camera_settings: the lenses a multicam source may name
 -- (sources[i].camera_settings.lens).
+local resource = require "moveugc.resource"
+
 local camera_settings = {}
 
---- Every known camera setting: a list of {lens}.
----@return {lens: string}[]? settings, moveugc.Error? err
-function camera_settings.list(c)
-  local page, err = c:_call("ListCameraSettings", {})
-  if err then return nil, err end
-  return require("moveugc.core").array(page and page.items or {})
-end
+local shape = resource.define{ name = "camera_settings", list = "ListCameraSettings" }
+
+--- Every known camera setting, in one page: `{items = {{lens}, ...}}`.
+---@return moveugc.Page? page, moveugc.Error? err
+camera_settings.list = shape.list
+
+--- Iterates over every camera setting; a failure raises.
+---@return fun(): {lens: string}?
+camera_settings.each = shape.each
 
 return camera_settings

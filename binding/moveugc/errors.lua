@@ -16,7 +16,7 @@ local M = {}
 ---| "expired" # a presigned URL's time ran out (S3's 403 "Request has expired")
 ---| "integrity" # a transfer's bytes do not match the server's ETag (MD5)
 ---| "cancelled" # a transfer stopped by its progress function (returning false)
----| "signature" # a webhook delivery failed verification (moveugc.webhooks.verify); see err.reason
+---| "signature" # a webhook delivery failed verification (moveugc.webhook_signature.verify); see err.reason
 
 ---@class moveugc.Error
 ---@field kind moveugc.ErrorKind what went wrong, to branch on

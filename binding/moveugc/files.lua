@@ -1,12 +1,16 @@
 --- ugc.files: files, their presigned URLs, and streaming transfers.
 local args = require "moveugc.args"
 local core = require "moveugc.core"
+local errors = require "moveugc.errors"
+local resource = require "moveugc.resource"
 local tasks = require "moveugc.tasks"
 local transfer = require "moveugc.transfer"
 
 local files = {}
 
 local EXPAND = { client = true }
+local shape = resource.define{ name = "files", what = "file", expand = EXPAND, get = "GetFile",
+  update = "UpdateFile" }
 
 ---@class moveugc.File
 ---@field id string "file-<uuid>"
@@ -44,30 +48,17 @@ end
 --- Retrieves a file by id; its presigned_url is a fresh download URL.
 ---@param a string|moveugc.RetrieveArgs
 ---@return moveugc.File? file, moveugc.Error? err
-function files.retrieve(c, a)
-  local fname = "files.retrieve"
-  a = args.named(fname, a, "id")
-  args.known(fname, a, { id = true, expand = true })
-  return c:_call("GetFile", { fileId = args.string(fname, a, "id", true) }, args.expand(fname, a, EXPAND))
-end
+files.retrieve = shape.retrieve
+
+--- Retrieves many files in one HTTP request, in the order of ids.
+---@param a moveugc.RetrieveManyArgs
+---@return moveugc.File[]? files, moveugc.Error? err
+files.retrieve_many = shape.retrieve_many
 
 --- Updates a file's name and/or metadata (metadata is replaced).
 ---@param a moveugc.UpdateArgs
 ---@return moveugc.File? file, moveugc.Error? err
-function files.update(c, a)
-  local fname = "files.update"
-  a = args.named(fname, a)
-  args.known(fname, a, { id = true, name = true, metadata = true, expand = true })
-  local vars = {
-    id = args.string(fname, a, "id", true),
-    name = args.string(fname, a, "name"),
-    metadata = args.metadata(fname, a),
-  }
-  if vars.name == nil and vars.metadata == nil then
-    error(fname .. ": nothing to update (pass name and/or metadata)", 0)
-  end
-  return c:_call("UpdateFile", vars, args.expand(fname, a, EXPAND))
-end
+files.update = shape.update
 
 ---@class moveugc.ShareCode
 ---@field code string
@@ -76,14 +67,25 @@ end
 ---@field expires string?
 ---@field file_id string?
 
---- Makes a share code for a file (typically a job output) for other people.
----@param a string|{id: string}
+local SHARE_ARGS = { id = true, file_id = true }
+
+--- Makes a share code for a file (typically a job output) for other people:
+-- `generate_share_code("file-...")`, `{id = ...}`, or Python's `{file_id = ...}`.
+---@param a string|{id: string?, file_id: string?}
 ---@return moveugc.ShareCode? share, moveugc.Error? err
 function files.generate_share_code(c, a)
   local fname = "files.generate_share_code"
   a = args.named(fname, a, "id")
-  args.known(fname, a, { id = true })
-  local share, err = c:_call("GenerateShareCode", { fileId = args.string(fname, a, "id", true) })
+  args.known(fname, a, SHARE_ARGS)
+  local id = args.string(fname, a, "id") or args.string(fname, a, "file_id")
+  if a.id and a.file_id and a.id ~= a.file_id then
+    args.fail(fname, "file_id", "names another file than 'id': pass one of them")
+  end
+  if id == nil or id == "" then
+    if id == "" then args.fail(fname, a.id and "id" or "file_id", "must not be empty") end
+    error(fname .. ": missing required argument 'id'", 0)
+  end
+  local share, err = c:_call("GenerateShareCode", { fileId = id })
   if not share then return nil, err end
   share.file_id = type(share.file) == "table" and share.file.id or nil
   share.file = nil
@@ -119,9 +121,10 @@ local UPLOAD_ARGS = { file = true, path = true, on_progress = true }
 --- Streams a file from disk to a file's presigned URL (constant memory), then
 -- checks the status and that the returned ETag is the MD5 of what was sent.
 -- Given a file table, an expired URL is replaced once by the one getFile
--- returns (an upload URL while the file has no bytes yet).
+-- returns (an upload URL while the file has no bytes yet). Returns the file
+-- it was given: the table, or the URL.
 ---@param a moveugc.UploadArgs
----@return true? ok, moveugc.Error? err
+---@return (moveugc.File|string)? file, moveugc.Error? err
 function files.upload(c, a)
   local fname = "files.upload"
   a = args.named(fname, a)
@@ -143,7 +146,7 @@ function files.upload(c, a)
   local refresh = type(a.file) == "table" and refresher(c, a.file.id) or nil
   local ok, err = transfer.upload(c, fname, url, path, on_progress, refresh)
   if not ok then return nil, err end
-  return true
+  return a.file
 end
 
 ---@class moveugc.UploadPathArgs
@@ -187,17 +190,38 @@ function files.upload_path(c, a)
   return file
 end
 
+---@class moveugc.UploadSummary
+---@field ok boolean every upload succeeded
+---@field total integer how many items
+---@field succeeded integer
+---@field failed integer
+---@field errors table<integer, moveugc.Error> each failed item's error, by its index
+---@field first_error moveugc.Error? the failure of the lowest-numbered item
+
+local Summary = { __name = "moveugc.UploadSummary" }
+Summary.__tostring = function(s)
+  local text = ("%d of %d uploads succeeded"):format(s.succeeded, s.total)
+  if s.first_error then
+    for i = 1, s.total do
+      if s.errors[i] then return ("%s; items[%d]: %s"):format(text, i, tostring(s.errors[i])) end
+    end
+  end
+  return text
+end
+
 --- Uploads many files at once over the client's connections (at most
 -- max_transfers at a time; the rest wait their turn). Items are the
--- arguments of files.upload. Returns one {ok, err} per item, in order, or
--- nil and the first error when any failed (with err.results for all).
+-- arguments of files.upload, all checked before any upload starts. Returns
+-- one result per item, in order (what files.upload returns, or the item's
+-- error), and a summary: `summary.ok` is false when any failed.
 ---@param items moveugc.UploadArgs[]
----@return {ok: boolean, err: moveugc.Error?}[]? results, moveugc.Error? err
+---@return (moveugc.File|string|moveugc.Error)[] results, moveugc.UploadSummary summary
 function files.upload_many(c, items)
   local fname = "files.upload_many"
   if type(items) ~= "table" then
     error(fname .. ": bad argument 'items' (list of upload arguments expected, got " .. type(items) .. ")", 0)
   end
+  if #items ~= args.count(items) then args.fail(fname, "items", "must be a list") end
   for i, item in ipairs(items) do -- check everything before anything starts
     local at = ("items[%d]"):format(i)
     if type(item) ~= "table" then args.fail(fname, at, "table expected, got " .. type(item)) end
@@ -216,17 +240,19 @@ function files.upload_many(c, items)
   local list = {}
   for i, item in ipairs(items) do list[i] = c:spawn(files.upload, c, item) end
   tasks.join(c, list)
-  local results, first = {}, nil
+  local results = core.array({})
+  local summary = setmetatable({ ok = true, total = #items, succeeded = 0, failed = 0, errors = {} }, Summary)
   for i, t in ipairs(list) do
-    local ok, err = t:result()
-    results[i] = { ok = ok == true, err = err }
-    if not ok and not first then first = err end
+    local file, err = t:result()
+    if file then
+      results[i], summary.succeeded = file, summary.succeeded + 1
+    else
+      if not errors.is(err) then err = errors._from_raised(err, "internal") end
+      results[i], summary.errors[i], summary.failed, summary.ok = err, err, summary.failed + 1, false
+      summary.first_error = summary.first_error or err
+    end
   end
-  if first then
-    first.results = results
-    return nil, first
-  end
-  return results
+  return results, summary
 end
 
 ---@class moveugc.DownloadArgs

@@ -18,7 +18,12 @@ M.version = M._VERSION
 M.DEFAULT_ENDPOINT = "https://api.move.ai/ugc/graphql"
 M.MAX_PAGE_SIZE = 100
 M.errors = errors
-M.webhooks = require "moveugc.webhook_signature" -- verify/sign: no client needed
+local webhook_signature = require "moveugc.webhook_signature"
+M.webhook_signature = webhook_signature -- verify and sign deliveries: no client needed
+--- The old name of moveugc.webhook_signature, easy to confuse with the
+-- ugc.webhooks resource; kept for one release.
+---@deprecated use moveugc.webhook_signature
+M.webhooks = webhook_signature
 --- Marks a table as a JSON array, so an empty one is sent as `[]`, not `{}`.
 -- Lists the SDK returns are marked already.
 ---@param t table
@@ -38,7 +43,7 @@ local RESOURCES = {
 }
 
 local OPTIONS = {
-  api_key = "string", endpoint = "string", timeout = "number", connect_timeout = "number",
+  api_key = "string", endpoint = "string", endpoint_url = "string", timeout = "number", connect_timeout = "number",
   max_retries = "number", page_size = "number", user_agent = "string", ca_file = "string",
   log = "function", max_body = "number", on_task_error = "function", max_transfers = "number",
   step_budget_ms = "number",
@@ -80,9 +85,14 @@ local function check_options(opts)
     error("moveugc.new: no API key: pass api_key or set MOVE_API_KEY", 0)
   end
   if #o.api_key < 12 then option_error("api_key", "too short: an API key has at least 12 characters") end
-  o.endpoint = opts.endpoint or os.getenv("MOVE_UGC_ENDPOINT_URL") or M.DEFAULT_ENDPOINT
+  -- endpoint_url: the Python SDK's name for it
+  if opts.endpoint and opts.endpoint_url and opts.endpoint ~= opts.endpoint_url then
+    option_error("endpoint_url", "names another URL than 'endpoint': pass one of them")
+  end
+  local endpoint_option = opts.endpoint_url and not opts.endpoint and "endpoint_url" or "endpoint"
+  o.endpoint = opts.endpoint or opts.endpoint_url or os.getenv("MOVE_UGC_ENDPOINT_URL") or M.DEFAULT_ENDPOINT
   if not o.endpoint:find("^https?://[^/]") then
-    option_error("endpoint", "an http:// or https:// URL expected")
+    option_error(endpoint_option, "an http:// or https:// URL expected")
   end
   -- finite, and at least a millisecond: libcurl reads 0 ms as "no timeout"
   local function seconds(name, v)
@@ -116,7 +126,7 @@ local function check_options(opts)
   end
   header_value("api_key", o.api_key)
   header_value("user_agent", opts.user_agent)
-  if o.endpoint:find("[%z\1-\32\127]") then option_error("endpoint", "contains a space or control character") end
+  if o.endpoint:find("[%z\1-\32\127]") then option_error(endpoint_option, "contains a space or control character") end
   o.ca_file = opts.ca_file
   if o.ca_file and o.ca_file:find("%z") then option_error("ca_file", "contains a NUL byte") end
   o.log = opts.log
@@ -137,10 +147,31 @@ local function check_options(opts)
 end
 
 ---@class moveugc.Client
+---@field endpoint string the API's URL, read-only (another endpoint needs another client)
+---@field page_size integer items per list page when a list gives no limit
 ---@field callback_error moveugc.Error? the last error a log function (or a finished wait's on_progress) raised
 local Client = {}
 Client.__index = Client
 Client.__name = "moveugc.Client"
+
+-- Fields a script may read but not set: a new value would change nothing.
+local READ_ONLY = {
+  endpoint = "the session is bound to it: make another client with moveugc.new{endpoint = ...}",
+}
+
+-- Each client's metatable: its read-only fields come from a table of its
+-- own (then Client's methods), and __newindex refuses to shadow them.
+local function client_metatable(o)
+  return {
+    __index = setmetatable({ endpoint = o.endpoint }, Client),
+    __newindex = function(t, k, v)
+      if READ_ONLY[k] then error(("ugc.%s is read-only (%s)"):format(k, READ_ONLY[k]), 2) end
+      rawset(t, k, v)
+    end,
+    __name = Client.__name,
+    __close = function(t) return t:close() end,
+  }
+end
 
 -- Sends one operation, again while moveugc.policy says so; returns the
 -- decoded response data or nil, err. `name` labels logs and errors; `prefix`
@@ -361,8 +392,7 @@ function M.new(opts)
     _by_co = setmetatable({}, { __mode = "k" }),
     _max_retries = o.max_retries,
     page_size = o.page_size,
-    endpoint = o.endpoint,
-  }, Client)
+  }, client_metatable(o))
   for field, modname in pairs(RESOURCES) do
     client[field] = bind(client, {}, require(modname))
   end

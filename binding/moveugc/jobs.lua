@@ -1,9 +1,8 @@
 --- ugc.jobs: create, retrieve, list, update and follow animation jobs.
 local args = require "moveugc.args"
 local core = require "moveugc.core"
-local documents = require "moveugc.documents"
 local errors = require "moveugc.errors"
-local pages = require "moveugc.pages"
+local resource = require "moveugc.resource"
 local transfer = require "moveugc.transfer"
 
 ---@class moveugc.Progress
@@ -45,10 +44,6 @@ local transfer = require "moveugc.transfer"
 ---@class moveugc.JobListArgs: moveugc.ListArgs
 ---@field take_id string? only the jobs of this take
 
----@class moveugc.RetrieveManyArgs
----@field ids string[] job ids; the results follow their order
----@field expand string[]?
-
 ---@class moveugc.WaitArgs
 ---@field id string the job to wait for
 ---@field timeout number? seconds before giving up with kind "timeout" (default 3600)
@@ -81,6 +76,8 @@ local transfer = require "moveugc.transfer"
 local jobs = {}
 
 local EXPAND = { take = true, outputs = true, client = true, rig = true, inputs = true }
+local shape = resource.define{ name = "jobs", what = "job", expand = EXPAND, get = "GetJob",
+  update = "UpdateJob", list = "ListJobs", filters = { take_id = "takeId" } }
 
 local OUTPUT_TYPES = {}
 for name in ([[ALL_BLEND ALL_BVH ALL_C3D ALL_FBX ALL_GLB ALL_USDC ALL_USDZ MAIN_BLEND MAIN_FBX
@@ -131,17 +128,22 @@ local function create_vars(fname, a)
   }
 end
 
---- Creates a single-camera job on a take.
----@param a moveugc.JobCreateArgs
----@return moveugc.Job? job, moveugc.Error? err
-function jobs.create(c, a)
-  local fname = "jobs.create"
+local function create_singlecam(fname, c, a)
   a = args.named(fname, a)
   args.known(fname, a, CREATE_ARGS)
   local vars = create_vars(fname, a)
   return c:_call("CreateSingleCamJob", vars, args.expand(fname, a, EXPAND))
 end
-jobs.create_singlecam = jobs.create
+
+--- Creates a single-camera job on a take.
+---@param a moveugc.JobCreateArgs
+---@return moveugc.Job? job, moveugc.Error? err
+function jobs.create(c, a) return create_singlecam("jobs.create", c, a) end
+
+--- Creates a single-camera job: `create` under the Python SDK's name.
+---@param a moveugc.JobCreateArgs
+---@return moveugc.Job? job, moveugc.Error? err
+function jobs.create_singlecam(c, a) return create_singlecam("jobs.create_singlecam", c, a) end
 
 --- Creates a multi-camera job on a multicam take.
 ---@param a moveugc.JobCreateMulticamArgs
@@ -156,118 +158,33 @@ function jobs.create_multicam(c, a)
   return c:_call("CreateMultiCamJob", vars, args.expand(fname, a, EXPAND))
 end
 
-local RETRIEVE_ARGS = { id = true, expand = true }
-
 --- Retrieves a job by id: `retrieve("job-...")` or `retrieve{id, expand}`.
 ---@param a string|moveugc.RetrieveArgs
 ---@return moveugc.Job? job, moveugc.Error? err
-function jobs.retrieve(c, a)
-  local fname = "jobs.retrieve"
-  a = args.named(fname, a, "id")
-  args.known(fname, a, RETRIEVE_ARGS)
-  local id = args.string(fname, a, "id", true)
-  return c:_call("GetJob", { jobId = id }, args.expand(fname, a, EXPAND))
-end
+jobs.retrieve = shape.retrieve
 
-local LIST_ARGS = { limit = true, next_token = true, sort_by = true, take_id = true, expand = true }
+--- Retrieves many jobs in one HTTP request; results follow the order of ids.
+-- An id that does not exist makes the whole call fail with kind not_found,
+-- naming that id (err.ids).
+---@param a moveugc.RetrieveManyArgs
+---@return moveugc.Job[]? jobs, moveugc.Error? err
+jobs.retrieve_many = shape.retrieve_many
 
 --- One page of jobs: `{items, next_token, limit}`; next_token is nil on the last page.
 ---@param a moveugc.JobListArgs?
 ---@return moveugc.Page? page, moveugc.Error? err
-function jobs.list(c, a)
-  local fname = "jobs.list"
-  a = args.named(fname, a)
-  args.known(fname, a, LIST_ARGS)
-  local vars = pages.vars(c, fname, a)
-  vars.takeId = args.string(fname, a, "take_id")
-  return pages.fetch(c, "ListJobs", vars, args.expand(fname, a, EXPAND))
-end
+jobs.list = shape.list
 
 --- Iterates over every job, fetching pages as the loop needs them.
 -- `for job in ugc.jobs.each{take_id = ...} do ... end`; a failure raises.
 ---@param a moveugc.JobListArgs?
 ---@return fun(): moveugc.Job?
-function jobs.each(c, a)
-  local fname = "jobs.each"
-  a = args.named(fname, a)
-  args.known(fname, a, LIST_ARGS)
-  local vars = pages.vars(c, fname, a)
-  vars.takeId = args.string(fname, a, "take_id")
-  return pages.iterate(c, "ListJobs", vars, args.expand(fname, a, EXPAND))
-end
-
-local UPDATE_ARGS = { id = true, name = true, metadata = true, expand = true }
+jobs.each = shape.each
 
 --- Updates a job's name and/or metadata (metadata is replaced, not merged).
 ---@param a moveugc.UpdateArgs
 ---@return moveugc.Job? job, moveugc.Error? err
-function jobs.update(c, a)
-  local fname = "jobs.update"
-  a = args.named(fname, a)
-  args.known(fname, a, UPDATE_ARGS)
-  local vars = {
-    id = args.string(fname, a, "id", true),
-    name = args.string(fname, a, "name"),
-    metadata = args.metadata(fname, a),
-  }
-  if vars.name == nil and vars.metadata == nil then
-    error(fname .. ": nothing to update (pass name and/or metadata)", 0)
-  end
-  return c:_call("UpdateJob", vars, args.expand(fname, a, EXPAND))
-end
-
-local MANY_ARGS = { ids = true, expand = true }
-
---- Retrieves many jobs in one HTTP request; results follow the order of ids.
--- An id that does not exist makes the whole call fail with kind not_found,
--- naming that id.
----@param a moveugc.RetrieveManyArgs
----@return moveugc.Job[]? jobs, moveugc.Error? err
-function jobs.retrieve_many(c, a)
-  local fname = "jobs.retrieve_many"
-  a = args.named(fname, a)
-  args.known(fname, a, MANY_ARGS)
-  local ids = args.table(fname, a, "ids", true)
-  local n = #ids
-  if n ~= args.count(ids) then args.fail(fname, "ids", "must be a list") end
-  local vars = {}
-  for i = 1, n do
-    if type(ids[i]) ~= "string" or ids[i] == "" then
-      args.fail(fname, "ids", ("item %d must be a non-empty string"):format(i))
-    end
-    vars["id" .. i] = ids[i]
-  end
-  local out = core.array({})
-  if n == 0 then return out end
-  local expand = args.expand(fname, a, EXPAND)
-  local _, prefix = documents.batch("GetJob", n, expand)
-  local data, err = c:_send("GetJobBatch", prefix, vars, false, true, true)
-  if not data then
-    -- name the ids that failed: errors carry the alias (r<i>) in their path
-    if err.errors then
-      local missing = {}
-      for _, e in ipairs(err.errors) do
-        local alias = type(e.path) == "table" and e.path[1]
-        local i = type(alias) == "string" and tonumber(alias:match("^r(%d+)$"))
-        if i and ids[i] then missing[#missing + 1] = ids[i] end
-      end
-      if #missing > 0 then
-        err.ids = missing
-        err.message = err.message .. " (" .. table.concat(missing, ", ") .. ")"
-      end
-    end
-    return nil, err
-  end
-  for i = 1, n do
-    local job = data["r" .. i]
-    if type(job) ~= "table" then
-      return nil, errors.new{ kind = "protocol", operation = "GetJobBatch",
-        message = "the response has no job for " .. ids[i] }
-    end
-    out[i] = job
-  end
-  return out
-end
+jobs.update = shape.update
 
 -- ==== waiting ===========================================================
 

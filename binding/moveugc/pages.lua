@@ -13,10 +13,14 @@ local errors = require "moveugc.errors"
 ---@class moveugc.Page
 ---@field items table[] this page's items
 ---@field next_token string? pass to list for the next page; nil on the last page
----@field limit integer the page size asked for
+---@field limit integer? the page size asked for (a catalogue, which comes whole: the server's count)
 
 ---@class moveugc.RetrieveArgs
 ---@field id string
+---@field expand string[]?
+
+---@class moveugc.RetrieveManyArgs
+---@field ids string[] the ids; the results follow their order (an id may come twice)
 ---@field expand string[]?
 
 ---@class moveugc.UpdateArgs

@@ -1,12 +1,16 @@
 --- ugc.rigs: the skeletons a multicam job can animate (its `rig` argument).
+local resource = require "moveugc.resource"
+
 local rigs = {}
 
---- Every available rig: a list of {name}.
----@return {name: string}[]? rigs, moveugc.Error? err
-function rigs.list(c)
-  local page, err = c:_call("ListRigs", {})
-  if err then return nil, err end
-  return require("moveugc.core").array(page and page.items or {})
-end
+local shape = resource.define{ name = "rigs", list = "ListRigs" }
+
+--- Every available rig, in one page: `{items = {{name}, ...}}`.
+---@return moveugc.Page? page, moveugc.Error? err
+rigs.list = shape.list
+
+--- Iterates over every rig: `for rig in ugc.rigs.each() do ... end`; a failure raises.
+---@return fun(): {name: string}?
+rigs.each = shape.each
 
 return rigs

@@ -1,11 +1,13 @@
 --- ugc.takes: a take is a set of video sources to animate (one camera or many).
 local args = require "moveugc.args"
-local pages = require "moveugc.pages"
+local resource = require "moveugc.resource"
 local sources = require "moveugc.sources"
 
 local takes = {}
 
 local EXPAND = { client = true, sources = true, volume = true }
+local shape = resource.define{ name = "takes", what = "take", expand = EXPAND, get = "GetTake",
+  update = "UpdateTake", list = "ListTakes" }
 
 ---@class moveugc.Source
 ---@field device_label string
@@ -42,11 +44,7 @@ local SINGLE_ARGS = { sources = true, name = true, metadata = true, expand = tru
 local MULTI_ARGS = { sources = true, volume_id = true, sync_method = true, name = true, metadata = true,
   expand = true }
 
---- Creates a single-camera take from an uploaded file.
----@param a moveugc.TakeCreateSinglecamArgs
----@return moveugc.Take? take, moveugc.Error? err
-function takes.create_singlecam(c, a)
-  local fname = "takes.create_singlecam"
+local function create_singlecam(fname, c, a)
   a = args.named(fname, a)
   args.known(fname, a, SINGLE_ARGS)
   local vars = {
@@ -56,6 +54,16 @@ function takes.create_singlecam(c, a)
   }
   return c:_call("CreateSingleCamTake", vars, args.expand(fname, a, EXPAND))
 end
+
+--- Creates a single-camera take from an uploaded file, as `jobs.create` makes a single-camera job.
+---@param a moveugc.TakeCreateSinglecamArgs
+---@return moveugc.Take? take, moveugc.Error? err
+function takes.create(c, a) return create_singlecam("takes.create", c, a) end
+
+--- Creates a single-camera take: `create` under the Python SDK's name.
+---@param a moveugc.TakeCreateSinglecamArgs
+---@return moveugc.Take? take, moveugc.Error? err
+function takes.create_singlecam(c, a) return create_singlecam("takes.create_singlecam", c, a) end
 
 --- Creates a multi-camera take on a calibration volume.
 ---@param a moveugc.TakeCreateMulticamArgs
@@ -77,51 +85,26 @@ end
 --- Retrieves a take: `retrieve("take-...")` or `retrieve{id, expand}`.
 ---@param a string|moveugc.RetrieveArgs
 ---@return moveugc.Take? take, moveugc.Error? err
-function takes.retrieve(c, a)
-  local fname = "takes.retrieve"
-  a = args.named(fname, a, "id")
-  args.known(fname, a, { id = true, expand = true })
-  return c:_call("GetTake", { takeId = args.string(fname, a, "id", true) }, args.expand(fname, a, EXPAND))
-end
+takes.retrieve = shape.retrieve
+
+--- Retrieves many takes in one HTTP request, in the order of ids.
+---@param a moveugc.RetrieveManyArgs
+---@return moveugc.Take[]? takes, moveugc.Error? err
+takes.retrieve_many = shape.retrieve_many
 
 --- Updates a take's name and/or metadata (metadata is replaced).
 ---@param a moveugc.UpdateArgs
 ---@return moveugc.Take? take, moveugc.Error? err
-function takes.update(c, a)
-  local fname = "takes.update"
-  a = args.named(fname, a)
-  args.known(fname, a, { id = true, name = true, metadata = true, expand = true })
-  local vars = {
-    id = args.string(fname, a, "id", true),
-    name = args.string(fname, a, "name"),
-    metadata = args.metadata(fname, a),
-  }
-  if vars.name == nil and vars.metadata == nil then
-    error(fname .. ": nothing to update (pass name and/or metadata)", 0)
-  end
-  return c:_call("UpdateTake", vars, args.expand(fname, a, EXPAND))
-end
-
-local LIST_ARGS = { limit = true, next_token = true, sort_by = true, expand = true }
+takes.update = shape.update
 
 --- One page of takes: `{items, next_token, limit}`.
 ---@param a moveugc.ListArgs?
 ---@return moveugc.Page? page, moveugc.Error? err
-function takes.list(c, a)
-  local fname = "takes.list"
-  a = args.named(fname, a)
-  args.known(fname, a, LIST_ARGS)
-  return pages.fetch(c, "ListTakes", pages.vars(c, fname, a), args.expand(fname, a, EXPAND))
-end
+takes.list = shape.list
 
 --- Iterates over every take, fetching pages lazily; a failure raises.
 ---@param a moveugc.ListArgs?
 ---@return fun(): moveugc.Take?
-function takes.each(c, a)
-  local fname = "takes.each"
-  a = args.named(fname, a)
-  args.known(fname, a, LIST_ARGS)
-  return pages.iterate(c, "ListTakes", pages.vars(c, fname, a), args.expand(fname, a, EXPAND))
-end
+takes.each = shape.each
 
 return takes

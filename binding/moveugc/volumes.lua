@@ -1,13 +1,15 @@
 --- ugc.volumes: calibration volumes for multi-camera takes, made from a
 -- person of known height walking through every camera's view.
 local args = require "moveugc.args"
-local pages = require "moveugc.pages"
+local resource = require "moveugc.resource"
 local sources = require "moveugc.sources"
 
 local volumes = {}
 
 local EXPAND = { client = true, sources = true, outputs = true }
 local AREA_TYPES = { NORMAL = true, LARGE = true }
+local shape = resource.define{ name = "volumes", what = "volume", expand = EXPAND, get = "GetVolume",
+  list = "ListVolumes" }
 
 ---@class moveugc.Volume
 ---@field id string "volume-<uuid>"
@@ -60,33 +62,26 @@ end
 --- Retrieves a volume: `retrieve("volume-...")` or `retrieve{id, expand}`.
 ---@param a string|moveugc.RetrieveArgs
 ---@return moveugc.Volume? volume, moveugc.Error? err
-function volumes.retrieve(c, a)
-  local fname = "volumes.retrieve"
-  a = args.named(fname, a, "id")
-  args.known(fname, a, { id = true, expand = true })
-  return c:_call("GetVolume", { id = args.string(fname, a, "id", true) }, args.expand(fname, a, EXPAND))
-end
+volumes.retrieve = shape.retrieve
 
-local LIST_ARGS = { limit = true, next_token = true, sort_by = true, expand = true }
+--- The Python SDK's name for `retrieve`.
+---@param a string|moveugc.RetrieveArgs
+---@return moveugc.Volume? volume, moveugc.Error? err
+volumes.retrieve_human_volume = resource.retrieve("volumes.retrieve_human_volume", "GetVolume", EXPAND)
+
+--- Retrieves many volumes in one HTTP request, in the order of ids.
+---@param a moveugc.RetrieveManyArgs
+---@return moveugc.Volume[]? volumes, moveugc.Error? err
+volumes.retrieve_many = shape.retrieve_many
 
 --- One page of volumes: `{items, next_token, limit}`.
 ---@param a moveugc.ListArgs?
 ---@return moveugc.Page? page, moveugc.Error? err
-function volumes.list(c, a)
-  local fname = "volumes.list"
-  a = args.named(fname, a)
-  args.known(fname, a, LIST_ARGS)
-  return pages.fetch(c, "ListVolumes", pages.vars(c, fname, a), args.expand(fname, a, EXPAND))
-end
+volumes.list = shape.list
 
 --- Iterates over every volume, fetching pages lazily; a failure raises.
 ---@param a moveugc.ListArgs?
 ---@return fun(): moveugc.Volume?
-function volumes.each(c, a)
-  local fname = "volumes.each"
-  a = args.named(fname, a)
-  args.known(fname, a, LIST_ARGS)
-  return pages.iterate(c, "ListVolumes", pages.vars(c, fname, a), args.expand(fname, a, EXPAND))
-end
+volumes.each = shape.each
 
 return volumes

@@ -1,9 +1,9 @@
---- moveugc.webhooks: verify the webhook deliveries MoveUGC sends (through
+--- moveugc.webhook_signature: verify the webhook deliveries MoveUGC sends (through
 -- Svix, by the Standard Webhooks recipe), and sign messages to test a receiver.
 -- Needs no client:
 --
 --   local moveugc = require "moveugc"
---   local event, err = moveugc.webhooks.verify{
+--   local event, err = moveugc.webhook_signature.verify{
 --     secret = os.getenv("MOVE_WEBHOOK_SECRET"), headers = request_headers, body = raw_body }
 --   if not event then return respond(400, tostring(err)) end
 --

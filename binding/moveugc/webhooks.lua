@@ -1,5 +1,5 @@
 --- ugc.webhooks: the endpoints MoveUGC posts events to. Verifying a delivery
--- needs no client: see moveugc.webhooks.verify (moveugc/webhook_signature.lua).
+-- needs no client: see moveugc.webhook_signature.verify (moveugc/webhook_signature.lua).
 local args = require "moveugc.args"
 local core = require "moveugc.core"
 local signature = require "moveugc.webhook_signature"

@@ -91,6 +91,7 @@ if resource("files") then
       ugc.files.create{ file_type = "mp4", name = "n", metadata = META, expand = ex }
     end)
     call("files.retrieve", function() ugc.files.retrieve{ id = "file-" .. ID, expand = ex } end)
+    call("files.retrieve_many", function() ugc.files.retrieve_many{ ids = { "file-1", "file-2" }, expand = ex } end)
     call("files.update", function()
       ugc.files.update{ id = "file-" .. ID, name = "n", metadata = META, expand = ex }
     end)
@@ -100,8 +101,8 @@ if resource("files") then
 end
 if resource("takes") then
   for _, ex in ipairs(expands("take")) do
-    call("takes.create_singlecam", function()
-      ugc.takes.create_singlecam{ sources = SINGLE, name = "n", metadata = META, expand = ex }
+    call("takes.create", function()
+      ugc.takes.create{ sources = SINGLE, name = "n", metadata = META, expand = ex }
     end)
     for _, sync in ipairs(SYNCS) do
       call("takes.create_multicam", function()
@@ -110,6 +111,7 @@ if resource("takes") then
       end)
     end
     call("takes.retrieve", function() ugc.takes.retrieve{ id = "take-" .. ID, expand = ex } end)
+    call("takes.retrieve_many", function() ugc.takes.retrieve_many{ ids = { "take-1", "take-2" }, expand = ex } end)
     call("takes.update", function()
       ugc.takes.update{ id = "take-" .. ID, name = "n", metadata = META, expand = ex }
     end)
@@ -125,6 +127,9 @@ if resource("volumes") then
       end)
     end
     call("volumes.retrieve", function() ugc.volumes.retrieve{ id = "volume-" .. ID, expand = ex } end)
+    call("volumes.retrieve_many", function()
+      ugc.volumes.retrieve_many{ ids = { "volume-1", "volume-2" }, expand = ex }
+    end)
     call("volumes.list", function() ugc.volumes.list{ limit = 3, sort_by = "ASC", expand = ex } end)
   end
 end
