@@ -50,6 +50,7 @@ UGC_HIDDEN int ugc_l_session_new(lua_State *L);
 UGC_HIDDEN ugc_lsession *ugc_check_session(lua_State *L, int idx);
 UGC_HIDDEN void ugc_build_body(lua_State *L, ugc_lsession *ls);
 UGC_HIDDEN int ugc_post_flags(lua_State *L, int idx);
+UGC_HIDDEN long ugc_opt_timeout_ms(lua_State *L, int idx);
 /* lresult.c: the results every request gives Lua, described there */
 UGC_HIDDEN int ugc_push_post_result(lua_State *L, const struct ugc_result *r, int mode);
 UGC_HIDDEN int ugc_push_xfer_result(lua_State *L, const struct ugc_xfer_result *r);

@@ -40,29 +40,41 @@ static int ugc_submit_lreq(lua_State *L, ugc_lreq *lr, ugc_req *q) {
   return 1;
 }
 
-/* session:post_start(prefix, variables, is_mutation, compressed): a post in flight */
+/* session:post_start(prefix, variables, is_mutation, compressed, timeout_ms, headers):
+ * a post in flight (the arguments as session:post's) */
 int ugc_l_req_post(lua_State *L) {
   ugc_lsession *ls = ugc_check_session(L, 1);
   ugc_lreq *lr;
+  ugc_req *q;
+  long timeout_ms = ugc_opt_timeout_ms(L, 6);
+  int flags = ugc_post_flags(L, 4) | (lua_toboolean(L, 7) ? UGC_POST_HEADERS : 0);
   ugc_build_body(L, ls);
   lr = ugc_new_lreq(L);
-  return ugc_submit_lreq(L, lr, ugc_post_new(ls->s, ls->req.data, ls->req.len, ugc_post_flags(L, 4)));
+  q = ugc_post_new(ls->s, ls->req.data, ls->req.len, flags);
+  ugc_req_set_timeout(q, timeout_ms);
+  return ugc_submit_lreq(L, lr, q);
 }
 
 int ugc_l_req_upload(lua_State *L) {
   ugc_lsession *ls = ugc_check_session(L, 1);
   const char *url = ugc_check_cstring(L, 2, "session:upload_start", "url");
   const char *path = ugc_check_cstring(L, 3, "session:upload_start", "path");
+  long timeout_ms = ugc_opt_timeout_ms(L, 4);
   ugc_lreq *lr = ugc_new_lreq(L);
-  return ugc_submit_lreq(L, lr, ugc_upload_new(ls->s, url, path));
+  ugc_req *q = ugc_upload_new(ls->s, url, path);
+  ugc_req_set_timeout(q, timeout_ms);
+  return ugc_submit_lreq(L, lr, q);
 }
 
 int ugc_l_req_download(lua_State *L) {
   ugc_lsession *ls = ugc_check_session(L, 1);
   const char *url = ugc_check_cstring(L, 2, "session:download_start", "url");
   const char *part = ugc_check_cstring(L, 3, "session:download_start", "part");
+  long timeout_ms = ugc_opt_timeout_ms(L, 4);
   ugc_lreq *lr = ugc_new_lreq(L);
-  return ugc_submit_lreq(L, lr, ugc_download_new(ls->s, url, part));
+  ugc_req *q = ugc_download_new(ls->s, url, part);
+  ugc_req_set_timeout(q, timeout_ms);
+  return ugc_submit_lreq(L, lr, q);
 }
 
 static int ugc_l_req_done(lua_State *L) {

@@ -107,6 +107,42 @@ static void ugc_push_snippet(lua_State *L, const char *s, size_t n) {
   lua_pushlstring(L, out, n);
 }
 
+/* meta.headers from "Name: value\n" lines: names lower-cased, values
+ * trimmed, a name given twice gets its values joined with ", " (RFC 9110). */
+static void ugc_set_headers(lua_State *L, const char *p, size_t n) {
+  const char *end = p + n;
+  luaL_Buffer name;
+  lua_newtable(L);
+  while (p < end) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p)), *colon, *v, *ve;
+    const char *line_end = nl ? nl : end;
+    colon = memchr(p, ':', (size_t)(line_end - p));
+    if (colon && colon > p) {
+      const char *c;
+      luaL_buffinit(L, &name);
+      for (c = p; c < colon; c++) luaL_addchar(&name, (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c));
+      luaL_pushresult(&name);
+      for (v = colon + 1; v < line_end && (*v == ' ' || *v == '\t'); v++) {
+      }
+      for (ve = line_end; ve > v && (ve[-1] == ' ' || ve[-1] == '\t'); ve--) {
+      }
+      lua_pushvalue(L, -1);
+      lua_rawget(L, -3); /* a value already there? */
+      if (lua_isnil(L, -1)) {
+        lua_pop(L, 1);
+        lua_pushlstring(L, v, (size_t)(ve - v));
+      } else {
+        lua_pushliteral(L, ", ");
+        lua_pushlstring(L, v, (size_t)(ve - v));
+        lua_concat(L, 3);
+      }
+      lua_rawset(L, -3);
+    }
+    p = line_end + 1;
+  }
+  lua_setfield(L, -2, "headers");
+}
+
 int ugc_push_post_result(lua_State *L, const ugc_result *r, int mode) {
   int doc;
   if (r->error != UGC_OK)
@@ -126,8 +162,10 @@ int ugc_push_post_result(lua_State *L, const ugc_result *r, int mode) {
     }
   }
   /* stack: status, doc, [problem] */
-  lua_createtable(L, 0, doc ? 4 : 6);
+  lua_createtable(L, 0, doc ? 5 : 7);
   ugc_set_common(L, r->request_id, r->retry_after_s, r->elapsed_ms, r->sends);
+  ugc_set_int(L, "bytes", (lua_Integer)r->body_len);
+  if (r->headers) ugc_set_headers(L, r->headers, r->headers_len);
   if (!doc) {
     lua_pushvalue(L, -2);
     lua_setfield(L, -2, "problem");

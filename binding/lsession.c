@@ -143,18 +143,32 @@ int ugc_post_flags(lua_State *L, int idx) {
          (lua_toboolean(L, idx + 1) ? UGC_POST_COMPRESSED : 0);
 }
 
+/* A request's own timeout at idx: whole milliseconds; nil, false or 0 for
+ * the session's. */
+long ugc_opt_timeout_ms(lua_State *L, int idx) {
+  lua_Number ms;
+  if (!lua_toboolean(L, idx)) return 0;
+  ms = luaL_checknumber(L, idx);
+  if (!(ms >= 0 && ms <= 2e9)) luaL_argerror(L, idx, "milliseconds from 0 to 2e9 expected");
+  return (long)ceil(ms);
+}
+
 /* ==== blocking calls =================================================== */
 
-/* session:post(prefix, variables, is_mutation, compressed, api)
+/* session:post(prefix, variables, is_mutation, compressed, api, timeout_ms, headers)
  * -> status, doc, meta or nil, failure (binding/lresult.c): one exchange.
- * api: the SDK's own decoder in API mode; else lua-cjson (ugc.graphql). */
+ * api: the SDK's own decoder in API mode; else lua-cjson (ugc.graphql).
+ * timeout_ms: this post's own (nil: the session's); headers: keep the
+ * response's headers (meta.headers). */
 static int ugc_l_session_post(lua_State *L) {
   ugc_lsession *ls = ugc_check_session(L, 1);
   int flags = ugc_post_flags(L, 4), mode = lua_toboolean(L, 6) ? UGC_JSON_API : UGC_JSON_CJSON;
+  long timeout_ms = ugc_opt_timeout_ms(L, 7);
   ugc_result r;
+  if (lua_toboolean(L, 8)) flags |= UGC_POST_HEADERS;
   ugc_build_body(L, ls);
   ugc_lsession_enter(ls);
-  ugc_session_post(ls->s, ls->req.data, ls->req.len, flags, &r);
+  ugc_session_post(ls->s, ls->req.data, ls->req.len, flags, timeout_ms, &r);
   ugc_lsession_leave(ls); /* nothing calls Lua during a post: never frees here */
   if (ls->req.cap > 1024 * 1024) ugc_buf_shrink(&ls->req, 64 * 1024);
   return ugc_push_post_result(L, &r, mode);
@@ -188,15 +202,18 @@ static int ugc_call_progress(void *ud, int64_t done, int64_t total) {
   return 0;
 }
 
-/* session:upload(url, path, progress?) / session:download(url, part, progress?)
- * -> status, meta or nil, failure (binding/lresult.c) */
+/* session:upload(url, path, progress?, timeout_ms?) / session:download(url, part, progress?, timeout_ms?)
+ * -> status, meta or nil, failure (binding/lresult.c); timeout_ms: the stall
+ * time of this transfer (nil: the session's timeout) */
 static int ugc_l_session_transfer(lua_State *L, int upload) {
   ugc_lsession *ls = ugc_check_session(L, 1);
   const char *fname = upload ? "session:upload" : "session:download";
   const char *url = ugc_check_cstring(L, 2, fname, "url");
   const char *path = ugc_check_cstring(L, 3, fname, "path");
+  long timeout_ms = ugc_opt_timeout_ms(L, 5);
   ugc_lprogress p;
   ugc_xfer_result r;
+  ugc_req *q;
   p.L = L;
   p.fn = 0;
   p.failed = 0;
@@ -206,8 +223,9 @@ static int ugc_l_session_transfer(lua_State *L, int upload) {
   }
   lua_settop(L, 4);
   ugc_lsession_enter(ls);
-  if (upload) ugc_xfer_upload(ls->s, url, path, p.fn ? ugc_call_progress : NULL, &p, &r);
-  else ugc_xfer_download(ls->s, url, path, p.fn ? ugc_call_progress : NULL, &p, &r);
+  q = upload ? ugc_upload_new(ls->s, url, path) : ugc_download_new(ls->s, url, path);
+  ugc_req_set_timeout(q, timeout_ms);
+  ugc_xfer_run(q, p.fn ? ugc_call_progress : NULL, &p, &r);
   ugc_lsession_leave(ls);
   if (p.failed) return lua_error(L);
   return ugc_push_xfer_result(L, &r);

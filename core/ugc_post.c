@@ -18,7 +18,9 @@ typedef struct ugc_post {
   int mutation;
   int compressed; /* asks for a compressed response (easy_tag: the handle does) */
   int resend_refused; /* libcurl wanted to send a mutation a second time */
+  int want_headers;   /* UGC_POST_HEADERS: keep the header lines in hdrs */
   ugc_buf resp;
+  ugc_buf hdrs;
   ugc_result res;
 } ugc_post;
 
@@ -30,9 +32,22 @@ static size_t ugc_on_body(char *p, size_t size, size_t n, void *ud) {
   return size * n;
 }
 
+/* A header line kept as "Name: value\n" (UGC_POST_HEADERS): a status line
+ * starts over (an interim 100, a redirect), the blank line ends nothing. */
+static void ugc_keep_header(ugc_post *q, const char *p, size_t len) {
+  if (len >= 5 && memcmp(p, "HTTP/", 5) == 0) {
+    ugc_buf_reset(&q->hdrs);
+    return;
+  }
+  while (len && (p[len - 1] == '\r' || p[len - 1] == '\n')) len--;
+  if (len == 0) return;
+  if (ugc_buf_append(&q->hdrs, p, len) == 0) ugc_buf_putc(&q->hdrs, '\n');
+}
+
 static size_t ugc_on_header(char *p, size_t size, size_t n, void *ud) {
   ugc_post *q = ud;
   ugc_headers_line(&q->base.hdr, p, size * n, (long)time(NULL));
+  if (q->want_headers) ugc_keep_header(q, p, size * n);
   return size * n;
 }
 
@@ -93,7 +108,6 @@ static int ugc_post_configure(CURL *c, ugc_session *s) {
   rc |= curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
   rc |= curl_easy_setopt(c, CURLOPT_TCP_NODELAY, 1L);
   rc |= curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms);
-  rc |= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, cfg->timeout_ms);
   rc |= curl_easy_setopt(c, CURLOPT_POST, 1L);
   rc |= curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, ugc_on_body);
   rc |= curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, ugc_on_header);
@@ -125,16 +139,21 @@ static const struct ugc_req_ops ugc_post_ops;
 
 static int ugc_post_start(ugc_req *r) {
   ugc_post *q = (ugc_post *)r;
-  int fresh = 0, rc = 0;
+  int fresh = 0, rc = 0, tag;
   CURL *c = r->easy = ugc_easy_take(r->s, r, &ugc_post_ops, &fresh);
   if (!c) {
     ugc_post_fail(q, UGC_E_NOMEM, "out of memory");
     return -1;
   }
   if (fresh) rc = ugc_post_configure(c, r->s);
-  if (r->easy_tag != q->compressed) { /* "": every encoding this libcurl inflates */
+  /* the handle's tag: bit 0 compressed, bit 1 a timeout of its own */
+  tag = q->compressed | (r->timeout_ms > 0 ? 2 : 0);
+  if (fresh || r->easy_tag != tag || r->timeout_ms > 0) {
+    const ugc_config *cfg = ugc_session_config(r->s);
+    /* "": every encoding this libcurl inflates */
     rc |= curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, q->compressed ? "" : NULL);
-    r->easy_tag = q->compressed;
+    rc |= curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, r->timeout_ms > 0 ? r->timeout_ms : cfg->timeout_ms);
+    r->easy_tag = tag;
   }
   /* then only what is this request's own */
   rc |= curl_easy_setopt(c, CURLOPT_ERRORBUFFER, r->curl_err);
@@ -160,6 +179,7 @@ static int ugc_post_start(ugc_req *r) {
 static void ugc_post_attempt(ugc_req *r) {
   ugc_post *q = (ugc_post *)r;
   ugc_buf_reset(&q->resp);
+  ugc_buf_reset(&q->hdrs);
   q->send_off = 0;
   r->curl_err[0] = '\0';
   ugc_headers_reset(&r->hdr);
@@ -206,6 +226,8 @@ static ugc_next ugc_post_finished(ugc_req *base, CURLcode rc) {
   }
   r->body = q->resp.data ? q->resp.data : "";
   r->body_len = q->resp.len;
+  r->headers = q->want_headers ? (q->hdrs.data ? q->hdrs.data : "") : NULL;
+  r->headers_len = q->hdrs.len;
   r->elapsed_ms = ugc_now_ms() - base->start_ms;
   return UGC_NEXT_DONE;
 }
@@ -224,6 +246,7 @@ static void ugc_post_release(ugc_req *base) {
   if (!q->body_borrowed) free(q->body);
   q->body = NULL;
   ugc_buf_free(&q->resp);
+  ugc_buf_free(&q->hdrs);
 }
 
 static const struct ugc_req_ops ugc_post_ops = {ugc_post_start,     ugc_post_attempt,
@@ -238,6 +261,7 @@ static ugc_req *ugc_post_make(ugc_session *s, const char *body, size_t len, int 
   if (!q) return NULL;
   q->mutation = (flags & UGC_POST_MUTATION) != 0;
   q->compressed = (flags & UGC_POST_COMPRESSED) != 0;
+  q->want_headers = (flags & UGC_POST_HEADERS) != 0;
   q->body_len = len;
   q->body_borrowed = borrow;
   q->body = borrow ? (char *)body : malloc(len + 1);
@@ -250,6 +274,7 @@ static ugc_req *ugc_post_make(ugc_session *s, const char *body, size_t len, int 
     q->body[len] = '\0';
   }
   ugc_buf_init(&q->resp, ugc_session_config(s)->max_body);
+  ugc_buf_init(&q->hdrs, 256 * 1024); /* beyond it, lines are dropped */
   q->res.retry_after_s = -1;
   ugc_req_init(&q->base, s, &ugc_post_ops, UGC_REQ_POST, 0);
   return &q->base;
@@ -263,7 +288,8 @@ const ugc_result *ugc_req_result(const ugc_req *q) {
   return q->kind == UGC_REQ_POST ? &((const ugc_post *)q)->res : NULL;
 }
 
-ugc_error ugc_session_post(ugc_session *s, const char *body, size_t len, int flags, ugc_result *r) {
+ugc_error ugc_session_post(ugc_session *s, const char *body, size_t len, int flags, long timeout_ms,
+                           ugc_result *r) {
   /* the body is borrowed: this call waits until the worker is done with it */
   ugc_req *base = ugc_post_make(s, body, len, flags, 1);
   ugc_post *q = (ugc_post *)base;
@@ -281,6 +307,7 @@ ugc_error ugc_session_post(ugc_session *s, const char *body, size_t len, int fla
     ugc_buf_reset(&q->resp);
     ugc_buf_init(spare, 0);
   }
+  base->timeout_ms = timeout_ms > 0 ? timeout_ms : 0;
   if (!ugc_session_run_here(base)) { /* the worker is busy: through it */
     ugc_req_submit(base);
     ugc_req_wait(base, -1);
@@ -297,6 +324,14 @@ ugc_error ugc_session_post(ugc_session *s, const char *body, size_t len, int fla
   if (last->cap > 1024 * 1024 && last->len < 64 * 1024) ugc_buf_shrink(last, 64 * 1024);
   r->body = last->data ? last->data : "";
   r->body_len = last->len;
+  if (q->want_headers) { /* the header lines outlive the request too */
+    ugc_buf *lh = ugc_session_last_headers(s);
+    ugc_buf_free(lh);
+    *lh = q->hdrs;
+    ugc_buf_init(&q->hdrs, 0);
+    r->headers = lh->data ? lh->data : "";
+    r->headers_len = lh->len;
+  }
   ugc_req_free(base);
   return r->error;
 }

@@ -79,6 +79,7 @@ struct ugc_req {
   int stop;               /* the worker's copy of cancel, taken under the lock */
   CURL *easy;             /* the worker's, from start to the end */
   int easy_tag;           /* the kind's own note on how easy is set, kept in the pool */
+  long timeout_ms;        /* this request's own timeout (0: the session's); set before submit */
   double start_ms;
   char curl_err[CURL_ERROR_SIZE];
   ugc_headers hdr;        /* the current response's headers */
@@ -123,6 +124,9 @@ ugc_buf *ugc_session_last(ugc_session *s);
 /* The buffer of the body before the last: the next blocking post receives
  * into it, so a sequence of calls reuses two buffers and grows none. */
 ugc_buf *ugc_session_spare(ugc_session *s);
+/* The response headers a blocking post kept (UGC_POST_HEADERS), valid until
+ * the next post on the session. */
+ugc_buf *ugc_session_last_headers(ugc_session *s);
 
 /* Progress, for transfers: the worker stores, the host loads. */
 void ugc_req_set_progress(ugc_req *q, int64_t done, int64_t total);

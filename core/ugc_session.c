@@ -67,6 +67,7 @@ struct ugc_session {
   int live_count;             /* submitted, not collected */
   ugc_req *held;              /* every request the host made and has not freed */
   ugc_buf last;               /* the body ugc_session_post hands back */
+  ugc_buf last_headers;       /* and its header lines, when asked for */
   ugc_buf spare;              /* the one before: the next post's buffer */
   ugc_session *gnext, *gprev; /* every session of the process (for exit) */
 };
@@ -551,6 +552,7 @@ static void ugc_session_release(ugc_session *s) { /* the memory of a session who
   curl_slist_free_all(s->headers);
   ugc_buf_free(&s->last);
   ugc_buf_free(&s->spare);
+  ugc_buf_free(&s->last_headers);
   ugc_wake_close(s);
   free(s->endpoint);
   free(s->ca_file);
@@ -583,6 +585,7 @@ ugc_session *ugc_session_new(const ugc_config *cfg, char *err, size_t errlen) {
   pthread_cond_init(&s->idle, NULL);
   ugc_buf_init(&s->last, 0);
   ugc_buf_init(&s->spare, 0);
+  ugc_buf_init(&s->last_headers, 0);
   s->rng = (uint64_t)time(NULL) ^ ((uint64_t)(uintptr_t)s << 16) ^ (uint64_t)getpid();
   if (!s->rng) s->rng = 0x9e3779b97f4a7c15ULL;
   s->endpoint = ugc_strdup(cfg->endpoint);
@@ -787,6 +790,11 @@ int ugc_req_done(const ugc_req *q) { return q->done; }
 ugc_req_kind ugc_req_kind_of(const ugc_req *q) { return q->kind; }
 ugc_buf *ugc_session_last(ugc_session *s) { return &s->last; }
 ugc_buf *ugc_session_spare(ugc_session *s) { return &s->spare; }
+ugc_buf *ugc_session_last_headers(ugc_session *s) { return &s->last_headers; }
+
+void ugc_req_set_timeout(ugc_req *q, long timeout_ms) {
+  if (q && !q->submitted) q->timeout_ms = timeout_ms > 0 ? timeout_ms : 0;
+}
 
 /* Takes q out of the inbox or the outbox if it is there (1), or asks the
  * worker to stop it (0). Under the lock. */

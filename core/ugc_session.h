@@ -77,6 +77,9 @@ typedef struct ugc_result {
   char message[320];      /* for errors; never contains the key */
   const char *body;       /* the last response body; owned by the request */
   size_t body_len;
+  const char *headers;    /* with UGC_POST_HEADERS: the response's header lines,
+                           * "Name: value\n" each; NULL otherwise */
+  size_t headers_len;
 } ugc_result;
 
 typedef struct ugc_session ugc_session;
@@ -109,10 +112,14 @@ int ugc_session_forked(const ugc_session *s);
  * Returns r->error. r->body stays valid until the next call on the session.
  * flags: UGC_POST_MUTATION (never re-sent once a byte went out),
  * UGC_POST_COMPRESSED (ask for a compressed response: worth it for large ones,
- * a page or a batch; a small one costs more to inflate than it saves). */
+ * a page or a batch; a small one costs more to inflate than it saves),
+ * UGC_POST_HEADERS (keep the response's header lines in r->headers).
+ * timeout_ms: this post's timeout per attempt; 0 for the session's. */
 #define UGC_POST_MUTATION 1
 #define UGC_POST_COMPRESSED 2
-ugc_error ugc_session_post(ugc_session *s, const char *body, size_t len, int flags, ugc_result *r);
+#define UGC_POST_HEADERS 4
+ugc_error ugc_session_post(ugc_session *s, const char *body, size_t len, int flags, long timeout_ms,
+                           ugc_result *r);
 
 /* ==== requests ==========================================================
  * Make one (ugc_post_new, ugc_upload_new, ugc_download_new), submit it, then
@@ -121,6 +128,9 @@ ugc_error ugc_session_post(ugc_session *s, const char *body, size_t len, int fla
 /* A post of a copy of body (flags as ugc_session_post's). NULL only when out
  * of memory. */
 ugc_req *ugc_post_new(ugc_session *s, const char *body, size_t len, int flags);
+/* Gives a request a timeout of its own, before it is submitted: a post's per
+ * attempt, a transfer's stall time (0: the session's). */
+void ugc_req_set_timeout(ugc_req *q, long timeout_ms);
 /* Hands the request to the worker. */
 void ugc_req_submit(ugc_req *q);
 /* Collects what the worker finished, waiting up to timeout_ms (0: never

@@ -238,7 +238,8 @@ static int ugc_x_setup(ugc_xfer *q, const ugc_req_ops *ops) {
   rc |= curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms);
   /* a multi-GB transfer has no total deadline; a stalled one fails */
   rc |= curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  rc |= curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (cfg->timeout_ms + 999) / 1000);
+  rc |= curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME,
+                         ((q->base.timeout_ms > 0 ? q->base.timeout_ms : cfg->timeout_ms) + 999) / 1000);
   rc |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, q->base.curl_err);
   rc |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, ugc_x_header);
   rc |= curl_easy_setopt(e, CURLOPT_HEADERDATA, q);
@@ -429,7 +430,7 @@ void ugc_req_progress(const ugc_req *q, int64_t *done, int64_t *total) {
 
 /* ==== blocking ========================================================= */
 
-static ugc_error ugc_x_wait(ugc_req *q, ugc_progress_fn fn, void *ud, ugc_xfer_result *r) {
+ugc_error ugc_xfer_run(ugc_req *q, ugc_progress_fn fn, void *ud, ugc_xfer_result *r) {
   double last = 0;
   int64_t last_done = 0; /* no call before the first byte moves */
   if (!q) {
@@ -461,10 +462,10 @@ static ugc_error ugc_x_wait(ugc_req *q, ugc_progress_fn fn, void *ud, ugc_xfer_r
 
 ugc_error ugc_xfer_upload(ugc_session *s, const char *url, const char *path, ugc_progress_fn fn,
                           void *ud, ugc_xfer_result *r) {
-  return ugc_x_wait(ugc_upload_new(s, url, path), fn, ud, r);
+  return ugc_xfer_run(ugc_upload_new(s, url, path), fn, ud, r);
 }
 
 ugc_error ugc_xfer_download(ugc_session *s, const char *url, const char *part_path,
                             ugc_progress_fn fn, void *ud, ugc_xfer_result *r) {
-  return ugc_x_wait(ugc_download_new(s, url, part_path), fn, ud, r);
+  return ugc_xfer_run(ugc_download_new(s, url, part_path), fn, ud, r);
 }

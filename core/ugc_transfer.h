@@ -56,6 +56,9 @@ ugc_error ugc_xfer_upload(ugc_session *s, const char *url, const char *path, ugc
                           void *ud, ugc_xfer_result *r);
 ugc_error ugc_xfer_download(ugc_session *s, const char *url, const char *part_path,
                             ugc_progress_fn fn, void *ud, ugc_xfer_result *r);
+/* The same for a transfer made with ugc_upload_new or ugc_download_new (say,
+ * with a timeout of its own): submits q, waits, frees it. */
+ugc_error ugc_xfer_run(ugc_req *q, ugc_progress_fn fn, void *ud, ugc_xfer_result *r);
 
 /* Whether an ETag (quotes removed) is a plain MD5: 32 hex digits. */
 int ugc_etag_is_md5(const char *etag);

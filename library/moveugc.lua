@@ -86,6 +86,23 @@
 ---@field overwrite boolean? replace an existing path (default false)
 ---@field on_progress fun(received: number, total: number?): boolean?|nil
 
+---@class moveugc.CallOptions
+---@field timeout number? seconds for each attempt of this call's API requests, and the stall time of its transfers
+---@field max_retries integer? retries of this call's failed requests, 0 to 10
+---@field response boolean? also return the last HTTP exchange's moveugc.Response (headers included)
+---@field callback fun(result: any, err: moveugc.Error?, response: moveugc.Response?)? run as a task:
+
+---@class moveugc.Response
+---@field kind "graphql"|"upload"|"download" the last HTTP exchange of the call
+---@field operation string the GraphQL operation (GetJob), or the function for a transfer
+---@field status integer? its HTTP status (nil when no answer came)
+---@field request_id string? the server's request id (x-amzn-RequestId, x-amz-request-id)
+---@field headers table<string, string>? a GraphQL answer's headers, names lower-cased
+---@field bytes integer? the answer's body size; a transfer's bytes moved
+---@field attempts integer attempts of that exchange
+---@field ms number its time, waits between attempts included
+---@field exchanges integer how many exchanges the call made
+
 ---@class moveugc.ClientOptions
 ---@field api_key string? default $MOVE_API_KEY; at least 12 characters, no control characters
 ---@field endpoint string? default $MOVE_UGC_ENDPOINT_URL or the production URL
@@ -95,11 +112,7 @@
 ---@field page_size integer? items per list page ($MOVE_DEFAULT_PAGE_SIZE or 10)
 ---@field user_agent string? a product token put before the SDK's own (no control characters)
 ---@field ca_file string? CA bundle to verify TLS with
----@field log fun(event: table)? per request: operation, status, attempts, ms, request_id (see callback_error)
----@field max_body integer? the largest response body accepted, in bytes, 1 or more (default 64 MiB)
----@field max_transfers integer? concurrent uploads and downloads, 1 to 1024 (default 4)
----@field step_budget_ms number? deprecated and ignored: transfers run on the worker thread, a step does no I/O
----@field on_task_error fun(err: any, task: moveugc.Task)? sees errors raised in tasks
+---@field log fun(event: table)? per HTTP exchange: kind, operation, status, bytes, ms, attempts, request_id, error, url
 
 ---@class moveugc.Progress
 ---@field state string "RUNNING", "FINISHED", "FAILED", ...
@@ -324,61 +337,61 @@ function Task:cancel() end
 ---@field sign fun(a: moveugc.WebhookSignArgs): string Signs a message as the webhook sender does; returns the signature header value "v1,<base64>". For testing receivers.
 
 ---@class moveugc.Jobs
----@field create fun(a: moveugc.JobCreateArgs): moveugc.Job?, moveugc.Error? Creates a single-camera job on a take.
----@field create_singlecam fun(a: moveugc.JobCreateArgs): moveugc.Job?, moveugc.Error? Creates a single-camera job: `create` under the Python SDK's name.
----@field create_multicam fun(a: moveugc.JobCreateMulticamArgs): moveugc.Job?, moveugc.Error? Creates a multi-camera job on a multicam take.
----@field retrieve fun(a: string|moveugc.RetrieveArgs): moveugc.Job?, moveugc.Error? Retrieves a job by id: `retrieve("job-...")` or `retrieve{id, expand}`.
----@field retrieve_many fun(a: moveugc.RetrieveManyArgs): moveugc.Job[]?, moveugc.Error? Retrieves many jobs in one HTTP request; results follow the order of ids. An id that does not exist makes the whole call fail with kind not_found, naming that id (err.ids).
----@field list fun(a: moveugc.JobListArgs?): moveugc.Page?, moveugc.Error? One page of jobs: `{items, next_token, limit}`; next_token is nil on the last page.
----@field each fun(a: moveugc.JobListArgs?): fun(): moveugc.Job? Iterates over every job, fetching pages as the loop needs them. `for job in ugc.jobs.each{take_id = ...} do ... end`; a failure raises.
----@field update fun(a: moveugc.UpdateArgs): moveugc.Job?, moveugc.Error? Updates a job's name and/or metadata (metadata is replaced, not merged).
----@field wait fun(a: string|moveugc.WaitArgs): moveugc.Job?, moveugc.Error? Polls a job until it is FINISHED (with every output's URL, unless outputs_ready = false) or FAILED; returns the job, or nil, err (kind timeout).
----@field wait_all fun(a: moveugc.WaitAllArgs): moveugc.Job[]?, moveugc.Error? Waits for many jobs with one batched request per poll; returns the jobs in the order of ids once every one is done.
----@field download_outputs fun(a: moveugc.DownloadOutputsArgs): moveugc.DownloadedOutput[]?, moveugc.Error? Downloads a finished job's outputs into dir: all of them, or a clear error and no file left behind. Returns a list of {key, format, path}.
+---@field create fun(a: moveugc.JobCreateArgs, options: moveugc.CallOptions?): moveugc.Job?, moveugc.Error?, moveugc.Response? Creates a single-camera job on a take.
+---@field create_singlecam fun(a: moveugc.JobCreateArgs, options: moveugc.CallOptions?): moveugc.Job?, moveugc.Error?, moveugc.Response? Creates a single-camera job: `create` under the Python SDK's name.
+---@field create_multicam fun(a: moveugc.JobCreateMulticamArgs, options: moveugc.CallOptions?): moveugc.Job?, moveugc.Error?, moveugc.Response? Creates a multi-camera job on a multicam take.
+---@field retrieve fun(a: string|moveugc.RetrieveArgs, options: moveugc.CallOptions?): moveugc.Job?, moveugc.Error?, moveugc.Response? Retrieves a job by id: `retrieve("job-...")` or `retrieve{id, expand}`.
+---@field retrieve_many fun(a: moveugc.RetrieveManyArgs, options: moveugc.CallOptions?): moveugc.Job[]?, moveugc.Error?, moveugc.Response? Retrieves many jobs in one HTTP request; results follow the order of ids. An id that does not exist makes the whole call fail with kind not_found, naming that id (err.ids).
+---@field list fun(a: moveugc.JobListArgs?, options: moveugc.CallOptions?): moveugc.Page?, moveugc.Error?, moveugc.Response? One page of jobs: `{items, next_token, limit}`; next_token is nil on the last page.
+---@field each fun(a: moveugc.JobListArgs?, options: moveugc.CallOptions?): fun(): moveugc.Job? Iterates over every job, fetching pages as the loop needs them. `for job in ugc.jobs.each{take_id = ...} do ... end`; a failure raises.
+---@field update fun(a: moveugc.UpdateArgs, options: moveugc.CallOptions?): moveugc.Job?, moveugc.Error?, moveugc.Response? Updates a job's name and/or metadata (metadata is replaced, not merged).
+---@field wait fun(a: string|moveugc.WaitArgs, options: moveugc.CallOptions?): moveugc.Job?, moveugc.Error?, moveugc.Response? Polls a job until it is FINISHED (with every output's URL, unless outputs_ready = false) or FAILED; returns the job, or nil, err (kind timeout).
+---@field wait_all fun(a: moveugc.WaitAllArgs, options: moveugc.CallOptions?): moveugc.Job[]?, moveugc.Error?, moveugc.Response? Waits for many jobs with one batched request per poll; returns the jobs in the order of ids once every one is done.
+---@field download_outputs fun(a: moveugc.DownloadOutputsArgs, options: moveugc.CallOptions?): moveugc.DownloadedOutput[]?, moveugc.Error?, moveugc.Response? Downloads a finished job's outputs into dir: all of them, or a clear error and no file left behind. Returns a list of {key, format, path}.
 
 ---@class moveugc.Files
----@field create fun(a: moveugc.FileCreateArgs): moveugc.File?, moveugc.Error? Creates a file; its presigned_url is where to upload the bytes.
----@field retrieve fun(a: string|moveugc.RetrieveArgs): moveugc.File?, moveugc.Error? Retrieves a file by id; its presigned_url is a fresh download URL.
----@field retrieve_many fun(a: moveugc.RetrieveManyArgs): moveugc.File[]?, moveugc.Error? Retrieves many files in one HTTP request, in the order of ids.
----@field update fun(a: moveugc.UpdateArgs): moveugc.File?, moveugc.Error? Updates a file's name and/or metadata (metadata is replaced).
----@field generate_share_code fun(a: string|{id: string?, file_id: string?}): moveugc.ShareCode?, moveugc.Error? Makes a share code for a file (typically a job output) for other people: `generate_share_code("file-...")`, `{id = ...}`, or Python's `{file_id = ...}`.
----@field upload fun(a: moveugc.UploadArgs): (moveugc.File|string)?, moveugc.Error? Streams a file from disk to a file's presigned URL (constant memory), then checks the status and that the returned ETag is the MD5 of what was sent. Given a file table, an expired URL is replaced once by the one getFile returns (an upload URL while the file has no bytes yet). Returns the file it was given: the table, or the URL.
----@field upload_path fun(a: moveugc.UploadPathArgs): moveugc.File?, moveugc.Error? Creates a file (its type from the path's extension unless given) and uploads the path to it: one call. Nothing is created when the path is bad.
----@field upload_many fun(items: moveugc.UploadArgs[]): (moveugc.File|string|moveugc.Error)[], moveugc.UploadSummary Uploads many files at once over the client's connections (at most max_transfers at a time; the rest wait their turn). Items are the arguments of files.upload, all checked before any upload starts. Returns one result per item, in order (what files.upload returns, or the item's error), and a summary: `summary.ok` is false when any failed.
----@field download fun(a: moveugc.DownloadArgs): string?, moveugc.Error? Downloads a presigned URL, a file or a job output to path, through path..".part" (resumed if present); renames into place only when the length and ETag check out. Refuses an existing path unless overwrite.
+---@field create fun(a: moveugc.FileCreateArgs, options: moveugc.CallOptions?): moveugc.File?, moveugc.Error?, moveugc.Response? Creates a file; its presigned_url is where to upload the bytes.
+---@field retrieve fun(a: string|moveugc.RetrieveArgs, options: moveugc.CallOptions?): moveugc.File?, moveugc.Error?, moveugc.Response? Retrieves a file by id; its presigned_url is a fresh download URL.
+---@field retrieve_many fun(a: moveugc.RetrieveManyArgs, options: moveugc.CallOptions?): moveugc.File[]?, moveugc.Error?, moveugc.Response? Retrieves many files in one HTTP request, in the order of ids.
+---@field update fun(a: moveugc.UpdateArgs, options: moveugc.CallOptions?): moveugc.File?, moveugc.Error?, moveugc.Response? Updates a file's name and/or metadata (metadata is replaced).
+---@field generate_share_code fun(a: string|{id: string?, file_id: string?}, options: moveugc.CallOptions?): moveugc.ShareCode?, moveugc.Error?, moveugc.Response? Makes a share code for a file (typically a job output) for other people: `generate_share_code("file-...")`, `{id = ...}`, or Python's `{file_id = ...}`.
+---@field upload fun(a: moveugc.UploadArgs, options: moveugc.CallOptions?): (moveugc.File|string)?, moveugc.Error?, moveugc.Response? Streams a file from disk to a file's presigned URL (constant memory), then checks the status and that the returned ETag is the MD5 of what was sent. Given a file table, an expired URL is replaced once by the one getFile returns (an upload URL while the file has no bytes yet). Returns the file it was given: the table, or the URL.
+---@field upload_path fun(a: moveugc.UploadPathArgs, options: moveugc.CallOptions?): moveugc.File?, moveugc.Error?, moveugc.Response? Creates a file (its type from the path's extension unless given) and uploads the path to it: one call. Nothing is created when the path is bad.
+---@field upload_many fun(items: moveugc.UploadArgs[], options: moveugc.CallOptions?): (moveugc.File|string|moveugc.Error)[], moveugc.UploadSummary, moveugc.Response? Uploads many files at once over the client's connections (at most max_transfers at a time; the rest wait their turn). Items are the arguments of files.upload, all checked before any upload starts. Returns one result per item, in order (what files.upload returns, or the item's error), and a summary: `summary.ok` is false when any failed.
+---@field download fun(a: moveugc.DownloadArgs, options: moveugc.CallOptions?): string?, moveugc.Error?, moveugc.Response? Downloads a presigned URL, a file or a job output to path, through path..".part" (resumed if present); renames into place only when the length and ETag check out. Refuses an existing path unless overwrite.
 
 ---@class moveugc.Takes
----@field create fun(a: moveugc.TakeCreateSinglecamArgs): moveugc.Take?, moveugc.Error? Creates a single-camera take from an uploaded file, as `jobs.create` makes a single-camera job.
----@field create_singlecam fun(a: moveugc.TakeCreateSinglecamArgs): moveugc.Take?, moveugc.Error? Creates a single-camera take: `create` under the Python SDK's name.
----@field create_multicam fun(a: moveugc.TakeCreateMulticamArgs): moveugc.Take?, moveugc.Error? Creates a multi-camera take on a calibration volume.
----@field retrieve fun(a: string|moveugc.RetrieveArgs): moveugc.Take?, moveugc.Error? Retrieves a take: `retrieve("take-...")` or `retrieve{id, expand}`.
----@field retrieve_many fun(a: moveugc.RetrieveManyArgs): moveugc.Take[]?, moveugc.Error? Retrieves many takes in one HTTP request, in the order of ids.
----@field update fun(a: moveugc.UpdateArgs): moveugc.Take?, moveugc.Error? Updates a take's name and/or metadata (metadata is replaced).
----@field list fun(a: moveugc.ListArgs?): moveugc.Page?, moveugc.Error? One page of takes: `{items, next_token, limit}`.
----@field each fun(a: moveugc.ListArgs?): fun(): moveugc.Take? Iterates over every take, fetching pages lazily; a failure raises.
+---@field create fun(a: moveugc.TakeCreateSinglecamArgs, options: moveugc.CallOptions?): moveugc.Take?, moveugc.Error?, moveugc.Response? Creates a single-camera take from an uploaded file, as `jobs.create` makes a single-camera job.
+---@field create_singlecam fun(a: moveugc.TakeCreateSinglecamArgs, options: moveugc.CallOptions?): moveugc.Take?, moveugc.Error?, moveugc.Response? Creates a single-camera take: `create` under the Python SDK's name.
+---@field create_multicam fun(a: moveugc.TakeCreateMulticamArgs, options: moveugc.CallOptions?): moveugc.Take?, moveugc.Error?, moveugc.Response? Creates a multi-camera take on a calibration volume.
+---@field retrieve fun(a: string|moveugc.RetrieveArgs, options: moveugc.CallOptions?): moveugc.Take?, moveugc.Error?, moveugc.Response? Retrieves a take: `retrieve("take-...")` or `retrieve{id, expand}`.
+---@field retrieve_many fun(a: moveugc.RetrieveManyArgs, options: moveugc.CallOptions?): moveugc.Take[]?, moveugc.Error?, moveugc.Response? Retrieves many takes in one HTTP request, in the order of ids.
+---@field update fun(a: moveugc.UpdateArgs, options: moveugc.CallOptions?): moveugc.Take?, moveugc.Error?, moveugc.Response? Updates a take's name and/or metadata (metadata is replaced).
+---@field list fun(a: moveugc.ListArgs?, options: moveugc.CallOptions?): moveugc.Page?, moveugc.Error?, moveugc.Response? One page of takes: `{items, next_token, limit}`.
+---@field each fun(a: moveugc.ListArgs?, options: moveugc.CallOptions?): fun(): moveugc.Take? Iterates over every take, fetching pages lazily; a failure raises.
 
 ---@class moveugc.Volumes
----@field create_human_volume fun(a: moveugc.VolumeCreateArgs): moveugc.Volume?, moveugc.Error? Creates a calibration volume from a human of known height.
----@field retrieve fun(a: string|moveugc.RetrieveArgs): moveugc.Volume?, moveugc.Error? Retrieves a volume: `retrieve("volume-...")` or `retrieve{id, expand}`.
----@field retrieve_human_volume fun(a: string|moveugc.RetrieveArgs): moveugc.Volume?, moveugc.Error? The Python SDK's name for `retrieve`.
----@field retrieve_many fun(a: moveugc.RetrieveManyArgs): moveugc.Volume[]?, moveugc.Error? Retrieves many volumes in one HTTP request, in the order of ids.
----@field list fun(a: moveugc.ListArgs?): moveugc.Page?, moveugc.Error? One page of volumes: `{items, next_token, limit}`.
----@field each fun(a: moveugc.ListArgs?): fun(): moveugc.Volume? Iterates over every volume, fetching pages lazily; a failure raises.
+---@field create_human_volume fun(a: moveugc.VolumeCreateArgs, options: moveugc.CallOptions?): moveugc.Volume?, moveugc.Error?, moveugc.Response? Creates a calibration volume from a human of known height.
+---@field retrieve fun(a: string|moveugc.RetrieveArgs, options: moveugc.CallOptions?): moveugc.Volume?, moveugc.Error?, moveugc.Response? Retrieves a volume: `retrieve("volume-...")` or `retrieve{id, expand}`.
+---@field retrieve_human_volume fun(a: string|moveugc.RetrieveArgs, options: moveugc.CallOptions?): moveugc.Volume?, moveugc.Error?, moveugc.Response? The Python SDK's name for `retrieve`.
+---@field retrieve_many fun(a: moveugc.RetrieveManyArgs, options: moveugc.CallOptions?): moveugc.Volume[]?, moveugc.Error?, moveugc.Response? Retrieves many volumes in one HTTP request, in the order of ids.
+---@field list fun(a: moveugc.ListArgs?, options: moveugc.CallOptions?): moveugc.Page?, moveugc.Error?, moveugc.Response? One page of volumes: `{items, next_token, limit}`.
+---@field each fun(a: moveugc.ListArgs?, options: moveugc.CallOptions?): fun(): moveugc.Volume? Iterates over every volume, fetching pages lazily; a failure raises.
 
 ---@class moveugc.ClientResource
----@field retrieve fun(): moveugc.ClientInfo?, moveugc.Error? The current client (the API key's account).
----@field update fun(a: {metadata: table}): moveugc.ClientInfo?, moveugc.Error? Replaces the client's metadata.
+---@field retrieve fun(options: moveugc.CallOptions?): moveugc.ClientInfo?, moveugc.Error?, moveugc.Response? The current client (the API key's account).
+---@field update fun(a: {metadata: table}, options: moveugc.CallOptions?): moveugc.ClientInfo?, moveugc.Error?, moveugc.Response? Replaces the client's metadata.
 
 ---@class moveugc.Rigs
----@field list fun(): moveugc.Page?, moveugc.Error? Every available rig, in one page: `{items = {{name}, ...}}`.
----@field each fun(): fun(): {name: string}? Iterates over every rig: `for rig in ugc.rigs.each() do ... end`; a failure raises.
+---@field list fun(options: moveugc.CallOptions?): moveugc.Page?, moveugc.Error?, moveugc.Response? Every available rig, in one page: `{items = {{name}, ...}}`.
+---@field each fun(options: moveugc.CallOptions?): fun(): {name: string}? Iterates over every rig: `for rig in ugc.rigs.each() do ... end`; a failure raises.
 
 ---@class moveugc.CameraSettings
----@field list fun(): moveugc.Page?, moveugc.Error? Every known camera setting, in one page: `{items = {{lens}, ...}}`.
----@field each fun(): fun(): {lens: string}? Iterates over every camera setting; a failure raises.
+---@field list fun(options: moveugc.CallOptions?): moveugc.Page?, moveugc.Error?, moveugc.Response? Every known camera setting, in one page: `{items = {{lens}, ...}}`.
+---@field each fun(options: moveugc.CallOptions?): fun(): {lens: string}? Iterates over every camera setting; a failure raises.
 
 ---@class moveugc.Webhooks
----@field upsert fun(a: moveugc.WebhookUpsertArgs): moveugc.WebhookEndpoint?, moveugc.Error? Creates the endpoint with this uid, or changes it. Keep the returned secret: it is returned only when the endpoint is created.
+---@field upsert fun(a: moveugc.WebhookUpsertArgs, options: moveugc.CallOptions?): moveugc.WebhookEndpoint?, moveugc.Error?, moveugc.Response? Creates the endpoint with this uid, or changes it. Keep the returned secret: it is returned only when the endpoint is created.
 
 ---@class moveugc.Client
 ---@field jobs moveugc.Jobs ugc.jobs: create, retrieve, list, update and follow animation jobs.
@@ -432,17 +445,18 @@ function Client:fd() end
 ---@return integer[] read, integer[] write
 function Client:sockets() end
 
+--- Closes the client's connection; later calls raise. Safe to call twice.
+function Client:close() end
+
 --- The escape hatch: any GraphQL document, the server's own field names back.
 --- Retried like the SDK's own calls: the operation the server will run is read
 --- from the document's tokens, and one whose type cannot be told counts as a
 --- mutation (never resent once it may have reached the server).
 ---@param query string a GraphQL document
 ---@param variables table? its variables
----@return table? data, moveugc.Error? err
-function Client:graphql(query, variables) end
-
---- Closes the client's connection; later calls raise. Safe to call twice.
-function Client:close() end
+---@param options moveugc.CallOptions? this call's timeout, max_retries, response, callback
+---@return table? data, moveugc.Error? err, moveugc.Response? response
+function Client:graphql(query, variables, options) end
 
 ---@class moveugc
 ---@field errors moveugc.Errors One error contract for the whole SDK. Caller mistakes raise at once (see moveugc.args). Runtime failures return `nil, err` where err is a table made here: fields to branch on, and a __tostring that reads well inside assert(...).

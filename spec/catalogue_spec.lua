@@ -88,11 +88,11 @@ describe("ugc.client, ugc.rigs, ugc.camera_settings", function()
       for i, r in ipairs(rigs) do want[i] = r.name end
       assert.are.same(want, seen)
     end)
-    it("takes no arguments", function()
+    it("takes no arguments: a table is the call's options", function()
       assert.has_error(function() ugc.rigs.list{ limit = 5 } end,
-        "rigs.list: unknown argument 'limit' (expected )")
+        "rigs.list: bad option 'limit' (unknown option (expected callback, max_retries, response, timeout))")
       assert.has_error(function() ugc.rigs.each("x") end,
-        "rigs.each: expected a table of named arguments, got string")
+        "rigs.each: bad argument 'options' (table expected, got string)")
     end)
     it("returns the structured error when the server fails", function()
       local c = helper.client(sb, { max_retries = 0 })

@@ -30,6 +30,13 @@ function helper.write_file(path, data)
   f:close()
 end
 
+--- A file of size bytes (a repeated pattern) named name in dir; returns its path.
+function helper.sample(dir, name, size)
+  local path = dir .. "/" .. name
+  helper.write_file(path, ("0123456789abcdef"):rep(math.ceil(size / 16)):sub(1, size))
+  return path
+end
+
 function helper.tmpname()
   local p = os.tmpname()
   os.remove(p)

@@ -113,21 +113,39 @@ describe("tasks", function()
     assert.are.equal(42, t:wait())
   end)
 
-  it("calls back from step when a call gets a trailing function", function()
+  it("calls back from step when a call's options name a callback", function()
     local got, got_err
-    local t = ugc.jobs.retrieve("job-00000000-0000-0000-0000-000000000000", function(job, err)
+    local t = ugc.jobs.retrieve("job-00000000-0000-0000-0000-000000000000", { callback = function(job, err)
       got, got_err = job, err
-    end)
+    end })
+    assert.are.equal("moveugc.Task", getmetatable(t).__name)
     assert.is_nil(got_err)
     frames(ugc)
     assert.is_nil(got)
     assert.are.equal("not_found", got_err.kind)
     assert.is_true(t:done())
-    local called = false
-    ugc.jobs:list({ limit = 2 }, function(page) called = page ~= nil end)
-    ugc.graphql("{ client { id } }", nil, function(data) assert.is_string(data.client.id) end)
+    local called, data_seen, me_seen = false, nil, nil
+    ugc.jobs:list({ limit = 2 }, { callback = function(page) called = page ~= nil end })
+    ugc.graphql("{ client { id } }", nil, { callback = function(data) data_seen = data end })
+    ugc.client.retrieve{ callback = function(me) me_seen = me end }
     frames(ugc)
     assert.is_true(called)
+    assert.is_string(data_seen.client.id)
+    assert.matches("^client%-", me_seen.id)
+  end)
+
+  it("no longer guesses a callback from a trailing function: it raises and says where it goes", function()
+    local cb = function() end
+    assert.has_error(function() ugc.jobs.retrieve("job-1", cb) end,
+      "jobs.retrieve: bad argument 'options' (table expected, got function): a callback goes in the options, " ..
+      "{callback = fn}")
+    assert.has_error(function() ugc.jobs:list({ limit = 2 }, cb) end,
+      "jobs.list: bad argument 'options' (table expected, got function): a callback goes in the options, " ..
+      "{callback = fn}")
+    assert.has_error(function() ugc.graphql("{ client { id } }", nil, cb) end,
+      "ugc.graphql: bad argument 'options' (table expected, got function): a callback goes in the options, " ..
+      "{callback = fn}")
+    assert.are.equal(0, ugc:pending())
   end)
 
   it("sleeps without blocking and reports how long the host may wait", function()

@@ -25,11 +25,7 @@ describe("file transfers", function()
   end)
   after_each(function() os.execute("rm -rf " .. dir) end)
 
-  local function sample(name, size)
-    local path = dir .. "/" .. name
-    helper.write_file(path, ("0123456789abcdef"):rep(math.ceil(size / 16)):sub(1, size))
-    return path
-  end
+  local function sample(name, size) return helper.sample(dir, name, size) end
 
   describe("files.upload", function()
     it("streams a file to a file table's URL and checks the ETag", function()

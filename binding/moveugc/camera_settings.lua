@@ -3,6 +3,7 @@
 local resource = require "moveugc.resource"
 
 local camera_settings = {}
+camera_settings._arity = { list = 0, each = 0 } -- no arguments: a table is the options
 
 local shape = resource.define{ name = "camera_settings", list = "ListCameraSettings" }
 

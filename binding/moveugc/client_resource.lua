@@ -2,6 +2,7 @@
 local args = require "moveugc.args"
 
 local client = {}
+client._arity = { retrieve = 0 } -- ugc.client.retrieve(options?)
 
 ---@class moveugc.ClientInfo
 ---@field id string "client-<uuid>"

@@ -12,6 +12,7 @@ local policy = require "moveugc.policy"
 local M = {}
 
 local unpack = table.unpack or unpack ---@diagnostic disable-line: deprecated
+local function pack(...) return { n = select("#", ...), ... } end
 
 M._VERSION = "0.2.0"
 M.version = M._VERSION
@@ -67,6 +68,40 @@ function M.user_agent(extra)
     core.curl_version())
   if extra and extra ~= "" then ua = extra .. " " .. ua end
   return ua
+end
+
+-- MOVEUGC_LOG=debug writes a line per HTTP exchange to stderr, =error only
+-- the failed ones: diagnosis without a line of code. The event is the log
+-- hook's (Client:_exchange): no key, no URL query, no signature in it.
+local LOG_LEVELS = { debug = true, error = true, off = true }
+
+local function stderr_logger(level)
+  return function(e)
+    if level == "error" and not e.error then return end
+    local line = { "moveugc:", e.kind, e.operation }
+    line[#line + 1] = "status=" .. tostring(e.status or "-")
+    if e.bytes then line[#line + 1] = "bytes=" .. e.bytes end
+    line[#line + 1] = ("ms=%.1f"):format(e.ms or 0)
+    line[#line + 1] = "attempts=" .. tostring(e.attempts)
+    if e.request_id then line[#line + 1] = "request_id=" .. e.request_id end
+    if e.error then line[#line + 1] = "error=" .. e.error end
+    if e.url then line[#line + 1] = "url=" .. e.url end
+    io.stderr:write(table.concat(line, " "), "\n")
+  end
+end
+
+local function log_option(opts)
+  local level = os.getenv("MOVEUGC_LOG")
+  if level == nil or level == "" or level == "off" then return opts.log end
+  if not LOG_LEVELS[level] then
+    error(("moveugc.new: bad environment variable MOVEUGC_LOG ('%s': debug, error or off expected)"):format(level), 0)
+  end
+  local env, own = stderr_logger(level), opts.log
+  if not own then return env end
+  return function(e) -- both: stderr first, then the caller's (which may raise)
+    env(e)
+    return own(e)
+  end
 end
 
 local function check_options(opts)
@@ -129,7 +164,7 @@ local function check_options(opts)
   if o.endpoint:find("[%z\1-\32\127]") then option_error(endpoint_option, "contains a space or control character") end
   o.ca_file = opts.ca_file
   if o.ca_file and o.ca_file:find("%z") then option_error("ca_file", "contains a NUL byte") end
-  o.log = opts.log
+  o.log = log_option(opts)
   o.max_body = opts.max_body
   if o.max_body ~= nil and not (o.max_body >= 1 and o.max_body <= 2 ^ 53 and o.max_body % 1 == 0) then
     option_error("max_body", "a whole number of bytes, 1 or more, expected")
@@ -197,18 +232,36 @@ function Client:_send(name, prefix, vars, mutation, api, compressed)
     ms = ms + wait * 1000
   end
   if err then err.ms = ms end
+  if self._log or self._response then
+    self:_exchange("graphql", name, err and err.status or status, status and meta or nil, err, attempts, ms)
+  end
+  if err then return nil, err end
+  return doc.data
+end
+
+-- One HTTP exchange is over (a GraphQL call with its retries, an upload, a
+-- download): the log hook hears of it, and so does the response table of a
+-- call made with {response = true}. meta: the seam's (nil when there was no
+-- answer). Nothing here holds a key, a URL's query or a signature.
+function Client:_exchange(kind, operation, status, meta, err, attempts, ms, url)
+  local request_id = err and err.request_id or (meta and meta.request_id)
+  local bytes = meta and meta.bytes
+  local response = self._response
+  if response then
+    response.kind, response.operation, response.status, response.request_id = kind, operation, status, request_id
+    response.headers, response.bytes, response.attempts, response.ms = meta and meta.headers, bytes, attempts, ms
+    response.exchanges = response.exchanges + 1
+  end
   local log = self._log
   if log then
     -- a logger that raises must not turn a done call into a failed one
     -- (the caller would retry, and a create would run twice)
     local ok, lerr = pcall(log, {
-      operation = name, status = err and err.status or status, attempts = attempts, ms = ms,
-      request_id = err and err.request_id or (meta and meta.request_id), error = err and err.kind or nil,
+      kind = kind, operation = operation, status = status, bytes = bytes, attempts = attempts, ms = ms,
+      request_id = request_id, error = err and err.kind or nil, url = url,
     })
     if not ok then self:_callback_failed("log", lerr) end
   end
-  if err then return nil, err end
-  return doc.data
 end
 
 -- A caller's callback raised where the SDK cannot let it change the outcome
@@ -293,14 +346,8 @@ function Client:fd() return self._session:fd() end
 ---@return integer[] read, integer[] write
 function Client:sockets() return self._session:sockets() end
 
---- The escape hatch: any GraphQL document, the server's own field names back.
--- Retried like the SDK's own calls: the operation the server will run is read
--- from the document's tokens, and one whose type cannot be told counts as a
--- mutation (never resent once it may have reached the server).
----@param query string a GraphQL document
----@param variables table? its variables
----@return table? data, moveugc.Error? err
-function Client:graphql(query, variables)
+-- ugc.graphql's work (documented at Client:graphql below).
+local function graphql(self, query, variables)
   if type(query) ~= "string" or query == "" then
     error("ugc.graphql: bad argument 'query' (GraphQL document string expected)", 0)
   end
@@ -324,34 +371,121 @@ function Client:close()
 end
 Client.__close = Client.close
 
--- A call whose last argument is a function runs as a task and returns it;
--- the function gets (result, err) from step. For callback hosts.
-local function with_callback(client, fn, n, ...)
-  local args = { ... }
-  local callback = args[n]
-  args[n] = nil
-  return client:spawn(function()
-    local result, err = fn(client, unpack(args, 1, n - 1))
-    callback(result, err)
-    return result, err
-  end)
+---@class moveugc.CallOptions
+---@field timeout number? seconds for each attempt of this call's API requests, and the stall time of its transfers
+---@field max_retries integer? retries of this call's failed requests, 0 to 10
+---@field response boolean? also return the last HTTP exchange's moveugc.Response (headers included)
+---@field callback fun(result: any, err: moveugc.Error?, response: moveugc.Response?)? run as a task:
+--- the call returns the moveugc.Task, and step calls callback with its results
+
+---@class moveugc.Response
+---@field kind "graphql"|"upload"|"download" the last HTTP exchange of the call
+---@field operation string the GraphQL operation (GetJob), or the function for a transfer
+---@field status integer? its HTTP status (nil when no answer came)
+---@field request_id string? the server's request id (x-amzn-RequestId, x-amz-request-id)
+---@field headers table<string, string>? a GraphQL answer's headers, names lower-cased
+---@field bytes integer? the answer's body size; a transfer's bytes moved
+---@field attempts integer attempts of that exchange
+---@field ms number its time, waits between attempts included
+---@field exchanges integer how many exchanges the call made
+
+local CALL_OPTIONS = { timeout = "number", max_retries = "number", response = "boolean", callback = "function" }
+
+local function call_option_error(fname, name, problem)
+  error(("%s: bad option '%s' (%s)"):format(fname, name, problem), 0)
 end
 
--- `ugc.x.f(...)` and `ugc.x:f(...)` both work: drop the resource when it
--- arrives as self.
-local function bind(client, resource, impl)
+-- The client a call with options runs on: the client's fields, with the
+-- options' own in front. Writes go to the client. Everything the call does
+-- (its retries, its polls, its transfers, its tasks) sees the options.
+local function with_options(client, fname, opts)
+  if type(opts) ~= "table" then
+    local hint = type(opts) == "function" and ": a callback goes in the options, {callback = fn}" or ""
+    error(("%s: bad argument 'options' (table expected, got %s)%s"):format(fname, type(opts), hint), 0)
+  end
+  for k, v in pairs(opts) do
+    local want = CALL_OPTIONS[k]
+    if not want then
+      call_option_error(fname, tostring(k), "unknown option (expected callback, max_retries, response, timeout)")
+    end
+    if type(v) ~= want then call_option_error(fname, k, want .. " expected, got " .. type(v)) end
+  end
+  local timeout, retries = opts.timeout, opts.max_retries
+  if timeout and not (timeout >= 0.001 and timeout <= 2e6) then
+    call_option_error(fname, "timeout", "seconds from 0.001 to 2e6 expected")
+  end
+  if retries and not (retries >= 0 and retries <= 10 and retries % 1 == 0) then
+    call_option_error(fname, "max_retries", "an integer from 0 to 10 expected")
+  end
+  local view = {
+    _timeout_ms = timeout and math.ceil(timeout * 1000) or client._timeout_ms,
+    _max_retries = retries or client._max_retries,
+    _response = opts.response and { exchanges = 0 } or client._response,
+  }
+  return setmetatable(view, { __index = client, __newindex = client })
+end
+
+-- Runs fn on the client with the options: returns its results (and the
+-- response, when asked for), or the task that runs it (callback).
+local function call_with(client, fname, fn, opts, ...)
+  local c = with_options(client, fname, opts)
+  local response = opts.response and c._response or nil
+  if opts.callback then
+    local callback, args = opts.callback, pack(...)
+    return client:spawn(function()
+      local result, err = fn(c, unpack(args, 1, args.n))
+      callback(result, err, response)
+      return result, err, response
+    end)
+  end
+  local result, err = fn(c, ...)
+  if response then return result, err, response end
+  return result, err
+end
+
+-- How many arguments a resource function takes before its options (1 unless
+-- the module says otherwise in its _arity table).
+local function wrap(client, resource, fname, fn, arity)
+  if arity == 0 then
+    return function(o, o2)
+      if o == resource then o = o2 end
+      if o == nil then return fn(client) end
+      return call_with(client, fname, fn, o)
+    end
+  elseif arity == 1 then
+    return function(a, o, o2)
+      if a == resource then a, o = o, o2 end
+      if o == nil then return fn(client, a) end
+      return call_with(client, fname, fn, o, a)
+    end
+  end
+  return function(a, b, o, o2) -- two arguments (ugc.graphql)
+    if a == resource then a, b, o = b, o, o2 end
+    if o == nil then return fn(client, a, b) end
+    return call_with(client, fname, fn, o, a, b)
+  end
+end
+
+--- The escape hatch: any GraphQL document, the server's own field names back.
+-- Retried like the SDK's own calls: the operation the server will run is read
+-- from the document's tokens, and one whose type cannot be told counts as a
+-- mutation (never resent once it may have reached the server).
+---@param query string a GraphQL document
+---@param variables table? its variables
+---@param options moveugc.CallOptions? this call's timeout, max_retries, response, callback
+---@return table? data, moveugc.Error? err, moveugc.Response? response
+function Client:graphql(query, variables, options)
+  if options == nil then return graphql(self, query, variables) end
+  return call_with(self, "ugc.graphql", graphql, options, query, variables)
+end
+
+-- `ugc.x.f(...)` and `ugc.x:f(...)` both work: the resource arriving as
+-- self is dropped. A table after the arguments is the call's options.
+local function bind(client, resource, impl, prefix)
+  local arity = impl._arity or {}
   for name, fn in pairs(impl) do
     if type(fn) == "function" and name:sub(1, 1) ~= "_" then
-      resource[name] = function(first, ...)
-        if first == resource then
-          local n = select("#", ...)
-          if n > 0 and type(select(n, ...)) == "function" then return with_callback(client, fn, n, ...) end
-          return fn(client, ...)
-        end
-        local n = select("#", ...) + 1
-        if type(select(n, first, ...)) == "function" then return with_callback(client, fn, n, first, ...) end
-        return fn(client, first, ...)
-      end
+      resource[name] = wrap(client, resource, prefix .. name, fn, arity[name] or 1)
     end
   end
   return resource
@@ -366,7 +500,8 @@ end
 ---@field page_size integer? items per list page ($MOVE_DEFAULT_PAGE_SIZE or 10)
 ---@field user_agent string? a product token put before the SDK's own (no control characters)
 ---@field ca_file string? CA bundle to verify TLS with
----@field log fun(event: table)? per request: operation, status, attempts, ms, request_id (see callback_error)
+---@field log fun(event: table)? per HTTP exchange: kind, operation, status, bytes, ms, attempts, request_id, error, url
+--- (a transfer's, without its query); MOVEUGC_LOG=debug|error also logs to stderr
 ---@field max_body integer? the largest response body accepted, in bytes, 1 or more (default 64 MiB)
 ---@field max_transfers integer? concurrent uploads and downloads, 1 to 1024 (default 4)
 ---@field step_budget_ms number? deprecated and ignored: transfers run on the worker thread, a step does no I/O
@@ -391,18 +526,15 @@ function M.new(opts)
     _tasks = {},
     _by_co = setmetatable({}, { __mode = "k" }),
     _max_retries = o.max_retries,
+    _timeout_ms = false, -- a call's own options (see with_options); here so lookups hit
+    _response = false,
     page_size = o.page_size,
   }, client_metatable(o))
   for field, modname in pairs(RESOURCES) do
-    client[field] = bind(client, {}, require(modname))
+    client[field] = bind(client, {}, require(modname), field .. ".")
   end
-  -- ugc.graphql(...) and ugc:graphql(...) alike
-  client.graphql = bind(client, {}, { graphql = Client.graphql }).graphql
-  local graphql = client.graphql
-  client.graphql = function(first, ...)
-    if first == client then return graphql(...) end
-    return graphql(first, ...)
-  end
+  -- ugc.graphql(...) and ugc:graphql(...) alike: the client is the resource
+  client.graphql = wrap(client, client, "ugc.graphql", graphql, 2)
   return client
 end
 

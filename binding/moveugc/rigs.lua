@@ -2,6 +2,7 @@
 local resource = require "moveugc.resource"
 
 local rigs = {}
+rigs._arity = { list = 0, each = 0 } -- no arguments: a table is the options
 
 local shape = resource.define{ name = "rigs", list = "ListRigs" }
 

@@ -138,12 +138,16 @@ local function await(task, req, on_progress)
 end
 
 --- session:post, yielding inside a task: one exchange, its result as the
--- seam gives it (binding/lresult.c).
+-- seam gives it (binding/lresult.c). A call's options (moveugc.CallOptions)
+-- come through the client it was given: its timeout, and whether the
+-- response's headers are wanted.
 function tasks.post(client, prefix, vars, mutation, api, compressed)
   local task = current(client)
-  if not task then return client._session:post(prefix, vars, mutation, compressed, api) end
+  if not task then
+    return client._session:post(prefix, vars, mutation, compressed, api, client._timeout_ms, client._response)
+  end
   check_cancelled(task)
-  local req = client._session:post_start(prefix, vars, mutation, compressed)
+  local req = client._session:post_start(prefix, vars, mutation, compressed, client._timeout_ms, client._response)
   await(task, req)
   local results = pack(req:result(api))
   req:free()
@@ -154,9 +158,9 @@ end
 -- meta or nil, failure (binding/lresult.c).
 function tasks.transfer(client, kind, url, path, on_progress)
   local task = current(client)
-  if not task then return client._session[kind](client._session, url, path, on_progress) end
+  if not task then return client._session[kind](client._session, url, path, on_progress, client._timeout_ms) end
   check_cancelled(task)
-  local req = client._session[kind .. "_start"](client._session, url, path)
+  local req = client._session[kind .. "_start"](client._session, url, path, client._timeout_ms)
   await(task, req, on_progress)
   local status, meta = req:result()
   req:free()

@@ -87,9 +87,9 @@ local function file_size(path)
 end
 transfer.file_size = file_size
 
---- PUTs a file; retries transient failures (a PUT of the same bytes is
+-- PUTs a file; retries transient failures (a PUT of the same bytes is
 -- idempotent). `refresh()` may return a new URL when this one has expired.
-function transfer.upload(c, op, url, path, on_progress, refresh)
+local function upload(c, op, url, path, on_progress, refresh)
   local attempts, expired = 0, nil
   while true do
     attempts = attempts + 1
@@ -102,7 +102,7 @@ function transfer.upload(c, op, url, path, on_progress, refresh)
         return nil, errors.new{ kind = "integrity", operation = op, status = status,
           message = ("the server's ETag %s is not the MD5 of the bytes sent (%s)"):format(r.etag, r.md5) }
       end
-      r.status = status
+      r.status, r.attempts = status, attempts
       return true, r
     end
     err.attempts = attempts
@@ -125,9 +125,9 @@ function transfer.upload(c, op, url, path, on_progress, refresh)
   end
 end
 
---- GETs url into path through path..".part", resuming what a previous try
+-- GETs url into path through path..".part", resuming what a previous try
 -- left, and renames into place only when length and ETag check out.
-function transfer.download(c, op, url, path, on_progress, refresh)
+local function download(c, op, url, path, on_progress, refresh)
   local part = path .. ".part"
   local attempts, refreshed, restarted = 0, false, false
   while true do
@@ -170,12 +170,31 @@ function transfer.download(c, op, url, path, on_progress, refresh)
         if not ok then
           return nil, errors.new{ kind = "internal", operation = op, message = tostring(rerr) }
         end
-        r.status = status
+        r.status, r.attempts = status, attempts
         return path, r
       end
     end
   end
 end
+
+-- A transfer, told to the log hook and a call's response table when there
+-- are any (see Client:_exchange): its status, bytes, attempts and wall time,
+-- and the URL without its query (the signature).
+local function told(kind, run)
+  return function(c, op, url, path, on_progress, refresh)
+    if not (c._log or c._response) then return run(c, op, url, path, on_progress, refresh) end
+    local t0 = core.now()
+    local done, r = run(c, op, url, path, on_progress, refresh)
+    local meta, err = done and r or nil, not done and r or nil
+    c:_exchange(kind, op, r.status, meta, err, r.attempts or 1, (core.now() - t0) * 1000, transfer.redact(url))
+    return done, r
+  end
+end
+
+--- Uploads path to url (see upload above): true, meta or nil, err.
+transfer.upload = told("upload", upload)
+--- Downloads url to path (see download above): path, meta or nil, err.
+transfer.download = told("download", download)
 
 --- Checks a download destination: raises for a directory, or for an existing
 -- file unless overwrite.

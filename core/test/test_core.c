@@ -98,10 +98,10 @@ static void test_session_refused(void) {
   ugc_session *s = make_session("http://127.0.0.1:1/graphql", 0);
   if (!s) return;
   /* sent once: retrying is the caller's policy, told that nothing left */
-  CHECK(ugc_session_post(s, body, sizeof body - 1, 0, &r) == UGC_E_NETWORK);
+  CHECK(ugc_session_post(s, body, sizeof body - 1, 0, 0, &r) == UGC_E_NETWORK);
   CHECK(r.sends == 1 && r.reach == UGC_REACH_NONE && r.status == 0);
   CHECK(strstr(r.message, "sandbox-key") == NULL);
-  CHECK(ugc_session_post(s, body, sizeof body - 1, 1, &r) == UGC_E_NETWORK);
+  CHECK(ugc_session_post(s, body, sizeof body - 1, 1, 0, &r) == UGC_E_NETWORK);
   CHECK(r.sends == 1 && r.reach == UGC_REACH_NONE);
   ugc_session_free(s);
   ugc_session_free(NULL);
@@ -114,12 +114,12 @@ static void test_session_sandbox(const char *url) {
   ugc_session *s = make_session(url, 0);
   if (!s) return;
   for (i = 0; i < 3; i++) {
-    CHECK(ugc_session_post(s, body, sizeof body - 1, i == 1, &r) == UGC_OK);
+    CHECK(ugc_session_post(s, body, sizeof body - 1, i == 1, 0, &r) == UGC_OK);
     CHECK(r.status == 200 && r.sends == 1 && r.reach == UGC_REACH_MAYBE);
     CHECK(r.body_len > 0 && strstr(r.body, "\"client\"") != NULL);
     CHECK(r.request_id[0] != '\0');
   }
-  CHECK(ugc_session_post(s, "{", 1, 0, &r) == UGC_OK && r.status == 400);
+  CHECK(ugc_session_post(s, "{", 1, 0, 0, &r) == UGC_OK && r.status == 400);
   ugc_session_free(s);
 
   /* a 503 asking for a wait: reported once, with the facts; no retry here */
@@ -131,20 +131,44 @@ static void test_session_sandbox(const char *url) {
     snprintf(control, sizeof control, "%.*s/_sandbox/faults", (int)(end ? end - url : 0), url);
     s = make_session(control, 0);
     if (!s) return;
-    CHECK(ugc_session_post(s, fault, sizeof fault - 1, 0, &r) == UGC_OK && r.status < 300);
+    CHECK(ugc_session_post(s, fault, sizeof fault - 1, 0, 0, &r) == UGC_OK && r.status < 300);
     ugc_session_free(s);
     s = make_session(url, 0);
     if (!s) return;
-    CHECK(ugc_session_post(s, body, sizeof body - 1, 0, &r) == UGC_OK);
+    CHECK(ugc_session_post(s, body, sizeof body - 1, 0, 0, &r) == UGC_OK);
     CHECK(r.status == 503 && r.sends == 1 && r.retry_after_s == 7.0);
-    CHECK(ugc_session_post(s, body, sizeof body - 1, 0, &r) == UGC_OK && r.status == 200);
+    CHECK(ugc_session_post(s, body, sizeof body - 1, 0, 0, &r) == UGC_OK && r.status == 200);
     CHECK(r.retry_after_s == -1);
+    CHECK(r.headers == NULL); /* kept only when asked for */
+    /* the header lines, when asked: the last response's, one per line */
+    CHECK(ugc_session_post(s, body, sizeof body - 1, UGC_POST_HEADERS, 0, &r) == UGC_OK && r.status == 200);
+    CHECK(r.headers != NULL && r.headers_len == strlen(r.headers));
+    CHECK(r.headers && strstr(r.headers, "x-amzn-RequestId: ") != NULL);
+    CHECK(r.headers && r.headers[r.headers_len - 1] == '\n' && strstr(r.headers, "HTTP/") == NULL);
+    CHECK(r.headers && strchr(r.headers, '\r') == NULL);
     ugc_session_free(s);
+    /* a post's own timeout, shorter than the session's 30 s: a 3 s delay fails in about 0.3 s */
+    {
+      static const char slow[] = "{\"target\":\"graphql\",\"count\":1,\"delay_ms\":3000}";
+      double t0;
+      s = make_session(control, 0);
+      if (!s) return;
+      CHECK(ugc_session_post(s, slow, sizeof slow - 1, 0, 0, &r) == UGC_OK && r.status < 300);
+      ugc_session_free(s);
+      s = make_session(url, 0);
+      if (!s) return;
+      t0 = ugc_now_ms();
+      CHECK(ugc_session_post(s, body, sizeof body - 1, 0, 300, &r) == UGC_E_TIMEOUT);
+      CHECK(ugc_now_ms() - t0 < 2500);
+      /* and the next post on the same handle has the session's timeout again */
+      CHECK(ugc_session_post(s, body, sizeof body - 1, 0, 0, &r) == UGC_OK && r.status == 200);
+      ugc_session_free(s);
+    }
   }
 
   s = make_session(url, 16); /* the body cap */
   if (!s) return;
-  CHECK(ugc_session_post(s, body, sizeof body - 1, 0, &r) == UGC_E_TOO_LARGE);
+  CHECK(ugc_session_post(s, body, sizeof body - 1, 0, 0, &r) == UGC_E_TOO_LARGE);
   CHECK(strstr(r.message, "16-byte limit") != NULL);
   ugc_session_free(s);
 }
@@ -219,17 +243,17 @@ static void test_session_async(const char *url) {
     char stalled[64], part[] = "/tmp/moveugc-busy-XXXXXX";
     int fd = mkstemp(part);
     ugc_req *busy;
-    CHECK(ugc_session_post(s, body, sizeof body - 1, 0, &r) == UGC_OK && r.status == 200);
+    CHECK(ugc_session_post(s, body, sizeof body - 1, 0, 0, &r) == UGC_OK && r.status == 200);
     snprintf(stalled, sizeof stalled, "http://127.0.0.1:%d/x", port);
     busy = ugc_download_new(s, stalled, part); /* never answered: the worker stays busy */
     ugc_req_submit(busy);
-    CHECK(ugc_session_post(s, body, sizeof body - 1, 1, &r) == UGC_OK && r.status == 200);
+    CHECK(ugc_session_post(s, body, sizeof body - 1, 1, 0, &r) == UGC_OK && r.status == 200);
     CHECK(r.sends == 1 && strstr(r.body, "\"client\"") != NULL);
     CHECK(!ugc_req_done(busy));
     ugc_req_cancel(busy);
     CHECK(ugc_req_done(busy) && ugc_req_xfer(busy)->error == UGC_E_CANCELLED);
     ugc_req_free(busy);
-    CHECK(ugc_session_post(s, body, sizeof body - 1, 0, &r) == UGC_OK && r.status == 200);
+    CHECK(ugc_session_post(s, body, sizeof body - 1, 0, 0, &r) == UGC_OK && r.status == 200);
     if (srv >= 0) close(srv);
     if (fd >= 0) close(fd);
     unlink(part);
@@ -257,7 +281,7 @@ static int upload_url(ugc_session *s, char *out, size_t n, char *id) {
   static const char body[] =
       "{\"query\":\"mutation { createFile(type: \\\"mp4\\\") { id presignedUrl } }\"}";
   ugc_result r;
-  if (ugc_session_post(s, body, sizeof body - 1, 1, &r) != UGC_OK) return -1;
+  if (ugc_session_post(s, body, sizeof body - 1, 1, 0, &r) != UGC_OK) return -1;
   if (id && json_field(r.body, "id", id, 64) != 0) return -1;
   return json_field(r.body, "presignedUrl", out, n);
 }
@@ -267,7 +291,7 @@ static int download_url(ugc_session *s, const char *id, char *out, size_t n) {
   char body[256];
   ugc_result r;
   snprintf(body, sizeof body, "{\"query\":\"{ getFile(fileId: \\\"%s\\\") { presignedUrl } }\"}", id);
-  if (ugc_session_post(s, body, strlen(body), 0, &r) != UGC_OK) return -1;
+  if (ugc_session_post(s, body, strlen(body), 0, 0, &r) != UGC_OK) return -1;
   return json_field(r.body, "presignedUrl", out, n);
 }
 
