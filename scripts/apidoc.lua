@@ -209,6 +209,8 @@ local function build()
       meta = "moveugc." .. camel(r.mod) }, f, f and f.table, false, true)
   end
   methods(false)
+  local command = m.files.cli -- the command as a module: require("moveugc.cli")
+  if command then section({ title = "moveugc.cli", prefix = "cli." }, command, command.table, false) end
   section({ title = "Shared types" })
   m.sections_by_key = {}
   for _, s in ipairs(m.sections) do if s.key then m.sections_by_key[s.key] = s end end

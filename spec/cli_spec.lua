@@ -1,8 +1,11 @@
--- bin/moveugc, run as a subprocess against the sandbox: output, JSON, exit statuses.
--- The command runs on the Lua that runs this spec (5.1, 5.3, 5.4 or LuaJIT).
+-- The moveugc command against the sandbox: output, JSON, exit statuses. Run
+-- in process through moveugc.cli (argv in; exit status, stdout and stderr
+-- out), and end to end as bin/moveugc, a subprocess, on the Lua that runs
+-- this spec (5.1, 5.3, 5.4 or LuaJIT).
 local helper = require "helper"
 local cjson = require "cjson"
 local moveugc = require "moveugc"
+local cli = require "moveugc.cli"
 
 local ROOT = helper.root
 local CLI = ROOT .. "/bin/moveugc"
@@ -16,12 +19,37 @@ local OTHER_SECRET = "whsec_QUJDREVGR0hBQUJDREVGR0hB"
 
 local function q(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
 
-describe("bin/moveugc", function()
+describe("the moveugc command", function()
   local sb, ugc, dir
 
-  -- Runs the command; returns {out, err, code}. env: variables to set (false
-  -- unsets one); stdin: a file to read from. No run may print the API key.
+  local function no_key(r)
+    assert.is_nil((r.out .. r.err):find(helper.KEY, 1, true), "the API key was printed")
+    return r
+  end
+
+  -- Runs the command in process; returns {out, err, code}. env: variables to
+  -- set (false unsets one); stdin: a file to read from; tty: stderr is a
+  -- terminal. No run may print the API key.
   local function run(args, o)
+    o = o or {}
+    local env = { MOVE_API_KEY = helper.KEY, MOVE_UGC_ENDPOINT_URL = sb.url }
+    for k, v in pairs(o.env or {}) do env[k] = v or nil end
+    local out, err = {}, {}
+    local function sink(t)
+      return { write = function(_, ...)
+        for i = 1, select("#", ...) do t[#t + 1] = tostring((select(i, ...))) end
+      end }
+    end
+    local stdin = o.stdin and assert(io.open(o.stdin, "rb"))
+    local code = cli.run(args, { stdout = sink(out), stderr = sink(err), tty = o.tty or false,
+      stdin = stdin or { read = function() return nil end }, getenv = function(k) return env[k] end })
+    if stdin then stdin:close() end
+    assert.are.equal("number", type(code))
+    return no_key({ out = table.concat(out), err = table.concat(err), code = code })
+  end
+
+  -- The same as a subprocess: bin/moveugc, as a shell runs it.
+  local function run_bin(args, o)
     o = o or {}
     local env = {
       LUA_PATH = ROOT .. "/binding/?.lua;" .. ROOT .. "/binding/?/init.lua;;",
@@ -48,8 +76,7 @@ describe("bin/moveugc", function()
     os.remove(errfile)
     local out, code = all:match("^(.*)rc=(%d+)\n$")
     assert(code, "no exit status in: " .. all)
-    assert.is_nil((out .. err):find(helper.KEY, 1, true), "the API key was printed")
-    return { out = out, err = err, code = tonumber(code) }
+    return no_key({ out = out, err = err, code = tonumber(code) })
   end
 
   local function json(r)
@@ -460,6 +487,123 @@ describe("bin/moveugc", function()
       local r = run{ "webhooks", "verify", "--secret", SECRET, "--header", "no colon" }
       assert.are.equal(2, r.code)
       assert.matches("NAME: VALUE", r.err)
+    end)
+  end)
+  describe("completion", function()
+    -- What bash offers for the words typed so far (the last one being completed).
+    local function offers(shell_script, ...)
+      local path = dir .. "/completion.bash"
+      helper.write_file(path, shell_script)
+      local words = {}
+      for i, w in ipairs{ "moveugc", ... } do words[i] = q(w) end
+      local p = assert(io.popen(("bash -c %s 2>&1"):format(q(
+        "source " .. q(path) .. "; COMP_WORDS=(" .. table.concat(words, " ") .. "); " ..
+        "COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _moveugc; printf '%s\\n' \"${COMPREPLY[@]}\""))))
+      local text = p:read("*a")
+      p:close()
+      local got = {}
+      for w in text:gmatch("[^\n]+") do got[#got + 1] = w end
+      return got
+    end
+
+    it("prints a bash script that completes commands, options and values", function()
+      local r = run{ "completion", "bash" }
+      assert.are.equal(0, r.code, r.err)
+      local script = r.out
+      assert.matches("complete %-o filenames %-F _moveugc moveugc", script)
+      assert.are.same({ "jobs" }, offers(script, "jo"))
+      assert.are.same({ "list", "get", "create", "update", "wait", "download", "--help" }, offers(script, "jobs", ""))
+      assert.are.same({ "list" }, offers(script, "--json", "jobs", "l"))
+      assert.are.same({ "list" }, offers(script, "--endpoint", "http://x", "jobs", "l"))
+      assert.are.same({ "asc", "desc" }, offers(script, "jobs", "list", "--sort", ""))
+      assert.are.same({ "--take-id" }, offers(script, "jobs", "list", "--ta"))
+      assert.are.same({ "MAIN_FBX" }, offers(script, "jobs", "create", "--output", "MAIN_F"))
+      assert.are.same({ "bash", "zsh" }, offers(script, "completion", ""))
+      assert.are.same({}, offers(script, "jobs", "get", "--expand", "x", "--take-id", ""))
+      local top = offers(script, "")
+      for _, w in ipairs{ "jobs", "files", "takes", "client", "webhooks", "completion", "--json" } do
+        local seen = false
+        for _, t in ipairs(top) do seen = seen or t == w end
+        assert.is_true(seen, w)
+      end
+      -- every command's options, exactly
+      for _, name in ipairs{ "jobs wait", "files upload", "takes create", "webhooks verify" } do
+        local g, c = name:match("^(%S+) (%S+)$")
+        local got = offers(script, g, c, "--")
+        local want = {}
+        for o in run{ g, c, "--help" }.out:gmatch("%-%-([%w-]+)") do want[o] = true end
+        for _, o in ipairs(got) do
+          assert.is_true(want[o:sub(3)] or o == "--json" or o == "--help", name .. " " .. o)
+        end
+      end
+    end)
+    it("prints a zsh script that runs the same through bashcompinit", function()
+      local r = run{ "completion", "zsh" }
+      assert.are.equal(0, r.code)
+      assert.matches("^#compdef moveugc\n", r.out)
+      assert.matches("bashcompinit", r.out)
+      assert.truthy(r.out:find("_moveugc() {", 1, true))
+    end)
+    it("needs bash or zsh", function()
+      for _, a in ipairs{ {}, { "fish" }, { "bash", "zsh" } } do
+        local args = { "completion" }
+        for _, w in ipairs(a) do args[#args + 1] = w end
+        local r = run(args)
+        assert.are.equal(2, r.code)
+        assert.matches("completion: bash or zsh expected", r.err)
+      end
+    end)
+  end)
+
+  describe("on a terminal", function()
+    it("draws an upload's progress bar on stderr, never on stdout", function()
+      local path = dir .. "/bar.mp4"
+      helper.write_file(path, ("x"):rep(200000))
+      local r = run({ "files", "upload", path, "--json" }, { tty = true })
+      assert.are.equal(0, r.code, r.err)
+      assert.matches("upload%s+%[#+%] 100%%", r.err)
+      assert.matches("^{", r.out)
+    end)
+  end)
+
+  describe("the real binary, end to end", function()
+    it("prints its version and help, and exits 2 on a usage error", function()
+      local r = run_bin{ "--version" }
+      assert.are.equal(0, r.code)
+      assert.are.equal("moveugc " .. moveugc._VERSION .. "\n", r.out)
+      r = run_bin{ "--help" }
+      assert.are.equal(0, r.code)
+      assert.matches("^Usage: moveugc", r.out)
+      r = run_bin{ "jobs", "frob" }
+      assert.are.equal(2, r.code)
+      assert.matches("^moveugc: unknown command 'jobs frob'", r.err)
+    end)
+    it("runs a whole job: upload, take, job, wait, download", function()
+      local path = dir .. "/e2e.mp4"
+      helper.write_file(path, ("fake video bytes\n"):rep(500))
+      local file = json(run_bin{ "--json", "files", "upload", path })
+      local take = json(run_bin{ "takes", "create", "--file-id", file.id, "--json" })
+      local job = json(run_bin{ "jobs", "create", "--take-id", take.id, "--output", "MAIN_FBX", "--json" })
+      local r = run_bin{ "jobs", "wait", job.id, "--interval", "0.1", "--timeout", "30" }
+      assert.are.equal(0, r.code, r.err)
+      local files = json(run_bin{ "jobs", "download", job.id, "--dir", dir .. "/out", "--json" })
+      assert.are.equal(65536, #helper.read_file(files[1].path))
+    end)
+    it("exits 3 without a key and 10 for a bad webhook signature read from stdin", function()
+      local r = run_bin({ "client" }, { env = { MOVE_API_KEY = false } })
+      assert.are.equal(3, r.code)
+      assert.matches("no API key", r.err)
+      local path = dir .. "/body.json"
+      helper.write_file(path, "{}")
+      r = run_bin({ "webhooks", "verify", "-", "--secret", SECRET, "--header", "svix-id: m",
+        "--header", "svix-timestamp: " .. os.time(), "--header", "svix-signature: v1,AAAA" }, { stdin = path })
+      assert.are.equal(10, r.code)
+      assert.matches("signature", r.err)
+    end)
+    it("logs each exchange to stderr with MOVEUGC_LOG=debug, with no secret", function()
+      local r = run_bin({ "client" }, { env = { MOVEUGC_LOG = "debug" } })
+      assert.are.equal(0, r.code, r.err)
+      assert.matches("^moveugc: graphql GetClient status=200 ", r.err)
     end)
   end)
 end)

@@ -63,6 +63,7 @@ describe("docs", function()
         documented[(name:gsub(":", "."))] = true
       end
       runtime, aliases = {}, {}
+      functions_of("cli.", require("moveugc.cli"), runtime)
       functions_of("moveugc.", moveugc, runtime)
       tables_of("moveugc.", moveugc, runtime, aliases)
       functions_of("ugc.", ugc, runtime)
@@ -106,7 +107,7 @@ describe("docs", function()
     end)
 
     it("documents no function that does not exist", function()
-      local roots, ghosts = { moveugc = moveugc, ugc = ugc, task = task }, {}
+      local roots, ghosts = { moveugc = moveugc, ugc = ugc, task = task, cli = require("moveugc.cli") }, {}
       for _, name in ipairs(sorted_keys(documented)) do
         local v = roots[name:match("^[%w_]+")]
         for part in name:gmatch("%.([%w_]+)") do v = type(v) == "table" and v[part] or nil end
