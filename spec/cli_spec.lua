@@ -555,6 +555,20 @@ describe("the moveugc command", function()
     end)
   end)
 
+  describe("in process", function()
+    it("reads its environment through the getenv it is given, not the process's", function()
+      new_take()
+      local page = json(run({ "--json", "takes", "list" }, { env = { MOVE_DEFAULT_PAGE_SIZE = "1" } }))
+      assert.are.equal(1, page.limit)
+      assert.are.equal(1, #page.items)
+      local r = run({ "takes", "list" }, { env = { MOVE_DEFAULT_PAGE_SIZE = "many" } })
+      assert.are.equal(2, r.code)
+      assert.matches("MOVE_DEFAULT_PAGE_SIZE is not a number: 'many'", r.err)
+      r = run({ "client" }, { env = { MOVE_UGC_ENDPOINT_URL = "http://127.0.0.1:1/graphql" } })
+      assert.are.equal(8, r.code) -- nothing listens there
+    end)
+  end)
+
   describe("on a terminal", function()
     it("draws an upload's progress bar on stderr, never on stdout", function()
       local path = dir .. "/bar.mp4"

@@ -270,7 +270,9 @@ function Run:ugc()
     Run.exit_error(EXIT.auth, "no API key: set MOVE_API_KEY (or give --api-key)")
   end
   self:secret(key)
-  local o = { api_key = key, endpoint = self.opts.endpoint or self.getenv("MOVE_UGC_ENDPOINT_URL") }
+  -- everything from this run's environment (getenv), nothing from the process's
+  local o = { api_key = key, page_size = 10,
+    endpoint = self.opts.endpoint or self.getenv("MOVE_UGC_ENDPOINT_URL") or moveugc.DEFAULT_ENDPOINT }
   local page = self.getenv("MOVE_DEFAULT_PAGE_SIZE")
   if page and page ~= "" then
     o.page_size = tonumber(page)
