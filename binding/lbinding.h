@@ -42,13 +42,17 @@ typedef struct ugc_lsession {
   struct ugc_session *s;
   ugc_buf req;  /* the request body, reused from call to call */
   int busy;     /* blocking calls running (a progress function may call in) */
+  int decoding; /* a blocking post's response is being decoded from the
+                 * session's buffer: a post meanwhile is nested */
   int closing;  /* closed while busy: freed when the last blocking call ends */
 } ugc_lsession;
 
 UGC_HIDDEN int ugc_session_open(lua_State *L); /* registers the session and request types */
 UGC_HIDDEN int ugc_l_session_new(lua_State *L);
 UGC_HIDDEN ugc_lsession *ugc_check_session(lua_State *L, int idx);
-UGC_HIDDEN void ugc_build_body(lua_State *L, ugc_lsession *ls);
+UGC_HIDDEN void ugc_build_body(lua_State *L, ugc_lsession *ls, ugc_buf *b);
+UGC_HIDDEN ugc_buf ugc_body_take(ugc_lsession *ls);
+UGC_HIDDEN void ugc_body_give(ugc_lsession *ls, ugc_buf *b);
 UGC_HIDDEN int ugc_post_flags(lua_State *L, int idx);
 UGC_HIDDEN long ugc_opt_timeout_ms(lua_State *L, int idx);
 /* lresult.c: the results every request gives Lua, described there */
@@ -60,6 +64,9 @@ UGC_HIDDEN int ugc_req_open(lua_State *L);
 UGC_HIDDEN int ugc_l_req_post(lua_State *L);
 UGC_HIDDEN int ugc_l_req_upload(lua_State *L);
 UGC_HIDDEN int ugc_l_req_download(lua_State *L);
+/* session:post's form while another post's response is decoded: a request
+ * of its own, waited for (arguments as session:post's) */
+UGC_HIDDEN int ugc_post_nested(lua_State *L, ugc_lsession *ls, int flags, int mode, long timeout_ms);
 
 UGC_HIDDEN int ugc_l_webhook_sign(lua_State *L);   /* lwebhook.c */
 UGC_HIDDEN int ugc_l_webhook_verify(lua_State *L);

@@ -36,23 +36,43 @@ static ugc_lreq *ugc_new_lreq(lua_State *L) {
 static int ugc_submit_lreq(lua_State *L, ugc_lreq *lr, ugc_req *q) {
   if (!q) return luaL_error(L, "moveugc: out of memory");
   lr->q = q;
-  ugc_req_submit(q);
+  if (ugc_req_submit(q) != 0)
+    return luaL_error(L, "moveugc: %s", ugc_session_start_error(ugc_check_session(L, 1)->s));
   return 1;
+}
+
+/* A post of the body built from the arguments at 2 and 3 (see
+ * ugc_build_body), into the empty request userdata lr: the userdata is
+ * made first, since making it may run a finalizer that calls the SDK. */
+static ugc_req *ugc_lreq_post(lua_State *L, ugc_lsession *ls, int flags, long timeout_ms) {
+  ugc_buf body = ugc_body_take(ls);
+  ugc_req *q;
+  ugc_build_body(L, ls, &body);
+  q = ugc_post_new(ls->s, body.data, body.len, flags);
+  ugc_body_give(ls, &body);
+  if (q) ugc_req_set_timeout(q, timeout_ms);
+  return q;
 }
 
 /* session:post_start(prefix, variables, is_mutation, compressed, timeout_ms, headers):
  * a post in flight (the arguments as session:post's) */
 int ugc_l_req_post(lua_State *L) {
   ugc_lsession *ls = ugc_check_session(L, 1);
-  ugc_lreq *lr;
-  ugc_req *q;
   long timeout_ms = ugc_opt_timeout_ms(L, 6);
   int flags = ugc_post_flags(L, 4) | (lua_toboolean(L, 7) ? UGC_POST_HEADERS : 0);
-  ugc_build_body(L, ls);
-  lr = ugc_new_lreq(L);
-  q = ugc_post_new(ls->s, ls->req.data, ls->req.len, flags);
-  ugc_req_set_timeout(q, timeout_ms);
-  return ugc_submit_lreq(L, lr, q);
+  ugc_lreq *lr = ugc_new_lreq(L);
+  return ugc_submit_lreq(L, lr, ugc_lreq_post(L, ls, flags, timeout_ms));
+}
+
+int ugc_post_nested(lua_State *L, ugc_lsession *ls, int flags, int mode, long timeout_ms) {
+  ugc_lreq *lr = ugc_new_lreq(L); /* frees the request if a decode raises */
+  int n;
+  ugc_submit_lreq(L, lr, ugc_lreq_post(L, ls, flags, timeout_ms));
+  ugc_req_wait(lr->q, -1);
+  n = ugc_push_post_result(L, ugc_req_result(lr->q), mode);
+  ugc_req_free(lr->q);
+  lr->q = NULL;
+  return n;
 }
 
 int ugc_l_req_upload(lua_State *L) {

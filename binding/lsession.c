@@ -79,7 +79,7 @@ int ugc_l_session_new(lua_State *L) {
   /* a valid empty object first, so a failure below leaves nothing dangling */
   ls = lua_newuserdata(L, sizeof *ls);
   ls->s = NULL;
-  ls->busy = ls->closing = 0;
+  ls->busy = ls->closing = ls->decoding = 0;
   ugc_buf_init(&ls->req, 0);
   luaL_getmetatable(L, UGC_SESSION_MT);
   lua_setmetatable(L, -2);
@@ -94,8 +94,9 @@ static void ugc_lsession_free(ugc_lsession *ls) {
   ugc_buf_free(&ls->req);
 }
 
-/* A blocking call runs: a close from inside it (a progress function) only
- * cancels, and the call frees the session once it has stopped using it. */
+/* A blocking call runs: a close from inside it (a progress function, a
+ * finalizer) only cancels, and the call frees the session once it has
+ * stopped using it. */
 static void ugc_lsession_enter(ugc_lsession *ls) { ls->busy++; }
 
 static void ugc_lsession_leave(ugc_lsession *ls) {
@@ -117,24 +118,48 @@ static int ugc_l_session_close(lua_State *L) {
   return 0;
 }
 
-/* The request body into the session's reusable buffer: the prefix at 2 (the
- * JSON object's start, `{"query":"...","operationName":"..."`, which Lua
- * builds once per document), then `,"variables":` and the table at 3 when
- * there is one, then `}`. */
-void ugc_build_body(lua_State *L, ugc_lsession *ls) {
+/* The request body into b (the session's reusable buffer, taken out of it
+ * by ugc_body_take): the prefix at 2 (the JSON object's start,
+ * `{"query":"...","operationName":"..."`, which Lua builds once per
+ * document), then `,"variables":` and the table at 3 when there is one,
+ * then `}`. */
+void ugc_build_body(lua_State *L, ugc_lsession *ls, ugc_buf *b) {
   size_t pn;
   const char *prefix = luaL_checklstring(L, 2, &pn), *err;
-  ugc_buf *b = &ls->req;
   int fail;
+  if (!lua_isnil(L, 3)) luaL_checktype(L, 3, LUA_TTABLE);
   ugc_buf_reset(b);
   fail = ugc_buf_append(b, prefix, pn);
   if (!fail && !lua_isnil(L, 3)) {
-    luaL_checktype(L, 3, LUA_TTABLE);
     fail = ugc_buf_puts(b, ",\"variables\":");
-    if (!fail && (err = ugc_json_encode(L, 3, b)) != NULL)
+    if (!fail && (err = ugc_json_encode(L, 3, b)) != NULL) {
+      ugc_body_give(ls, b);
       luaL_error(L, "moveugc: cannot encode the variables: %s", err);
+    }
   }
-  if (fail || ugc_buf_putc(b, '}')) luaL_error(L, "moveugc: out of memory");
+  if (fail || ugc_buf_putc(b, '}')) {
+    ugc_body_give(ls, b);
+    luaL_error(L, "moveugc: out of memory");
+  }
+}
+
+/* The reusable body buffer is taken while a body is built and sent, and
+ * given back after: a finalizer that runs meanwhile (Lua allocates) and
+ * calls the SDK on this client builds into a buffer of its own. */
+ugc_buf ugc_body_take(ugc_lsession *ls) {
+  ugc_buf b = ls->req;
+  ugc_buf_init(&ls->req, 0);
+  return b;
+}
+
+void ugc_body_give(ugc_lsession *ls, ugc_buf *b) {
+  if (ls->req.data || !ls->s) { /* one came back first, or the session is gone */
+    ugc_buf_free(b);
+    return;
+  }
+  if (b->cap > 1024 * 1024) ugc_buf_shrink(b, 64 * 1024);
+  ls->req = *b;
+  ugc_buf_init(b, 0);
 }
 
 /* Post flags from the booleans at idx (mutation) and idx + 1 (compressed). */
@@ -162,16 +187,25 @@ long ugc_opt_timeout_ms(lua_State *L, int idx) {
  * response's headers (meta.headers). */
 static int ugc_l_session_post(lua_State *L) {
   ugc_lsession *ls = ugc_check_session(L, 1);
-  int flags = ugc_post_flags(L, 4), mode = lua_toboolean(L, 6) ? UGC_JSON_API : UGC_JSON_CJSON;
+  int flags = ugc_post_flags(L, 4), mode = lua_toboolean(L, 6) ? UGC_JSON_API : UGC_JSON_CJSON, n;
   long timeout_ms = ugc_opt_timeout_ms(L, 7);
   ugc_result r;
+  ugc_buf body;
   if (lua_toboolean(L, 8)) flags |= UGC_POST_HEADERS;
-  ugc_build_body(L, ls);
-  ugc_lsession_enter(ls);
-  ugc_session_post(ls->s, ls->req.data, ls->req.len, flags, timeout_ms, &r);
-  ugc_lsession_leave(ls); /* nothing calls Lua during a post: never frees here */
-  if (ls->req.cap > 1024 * 1024) ugc_buf_shrink(&ls->req, 64 * 1024);
-  return ugc_push_post_result(L, &r, mode);
+  if (ls->decoding) return ugc_post_nested(L, ls, flags, mode, timeout_ms);
+  body = ugc_body_take(ls);
+  ugc_build_body(L, ls, &body);
+  ugc_lsession_enter(ls); /* until the decode is done: a close meanwhile waits */
+  ugc_session_post(ls->s, body.data, body.len, flags, timeout_ms, &r);
+  ugc_body_give(ls, &body);
+  /* the decode reads the session's buffer (r.body) while it allocates, and
+   * an allocation may run a finalizer that posts on this client: such a
+   * post goes around that buffer (ugc_post_nested) */
+  ls->decoding = 1;
+  n = ugc_push_post_result(L, &r, mode);
+  ls->decoding = 0;
+  ugc_lsession_leave(ls);
+  return n;
 }
 
 typedef struct ugc_lprogress {
@@ -264,20 +298,38 @@ static int ugc_l_session_random(lua_State *L) {
   return 1;
 }
 
-/* session:fd() -> the descriptor that is readable when step has work */
+/* session:fd() -> the descriptor that is readable when step has work, or
+ * nil, message when it cannot be made (descriptors exhausted) */
 static int ugc_l_session_fd(lua_State *L) {
   ugc_lsession *ls = ugc_check_session(L, 1);
-  lua_pushinteger(L, ugc_session_fd(ls->s));
+  int fd = ugc_session_fd(ls->s);
+  if (fd < 0) {
+    lua_pushnil(L);
+    lua_pushstring(L, ugc_session_start_error(ls->s));
+    return 2;
+  }
+  lua_pushinteger(L, fd);
   return 1;
+}
+
+/* session:notify(): work for step that no request brought (a task made
+ * ready): fd() becomes readable and timeout_ms() 0 until the next step */
+static int ugc_l_session_notify(lua_State *L) {
+  ugc_lsession *ls = ugc_check_session(L, 1);
+  ugc_session_notify(ls->s);
+  return 0;
 }
 
 /* session:sockets() -> {fd()}, {}: what a host watched before the worker
  * thread (libcurl's sockets); the wake descriptor now stands for them all. */
 static int ugc_l_session_sockets(lua_State *L) {
   ugc_lsession *ls = ugc_check_session(L, 1);
+  int fd = ugc_session_fd(ls->s);
   lua_createtable(L, 1, 0);
-  lua_pushinteger(L, ugc_session_fd(ls->s));
-  lua_rawseti(L, -2, 1);
+  if (fd >= 0) {
+    lua_pushinteger(L, fd);
+    lua_rawseti(L, -2, 1);
+  }
   lua_createtable(L, 0, 0);
   return 2;
 }
@@ -305,6 +357,7 @@ int ugc_session_open(lua_State *L) {
                                      {"timeout_ms", ugc_l_session_timeout_ms},
                                      {"sockets", ugc_l_session_sockets},
                                      {"fd", ugc_l_session_fd},
+                                     {"notify", ugc_l_session_notify},
                                      {"random", ugc_l_session_random},
                                      {"close", ugc_l_session_close},
                                      {NULL, NULL}};

@@ -16,6 +16,9 @@ UGC_BEGIN_HIDDEN
 /* The worker's longest sleep with nothing to do: a bound, not a heartbeat
  * anyone relies on (every submit, cancel and close wakes it at once). */
 #define UGC_WORKER_IDLE_MS 1000
+/* The same when libcurl could not make its wake-up pair: a wake then waits
+ * for this tick (the worker sleeps on its condition when nothing runs). */
+#define UGC_WORKER_TICK_MS 10
 
 typedef struct ugc_pooled {
   CURL *easy;
@@ -28,11 +31,14 @@ struct ugc_session {
   ugc_config cfg;
   char *endpoint, *ca_file, *user_agent;
   struct curl_slist *headers; /* holds the Authorization header: never logged */
-  pid_t pid;                  /* the process that made it (and its worker) */
+
+  /* made on first use by the host (ugc_session_claim), then read-only */
+  pid_t pid;                  /* the process that first used it: 0 until then */
   int wake_rd, wake_wr;       /* the host's descriptor; wr == rd for an eventfd */
+  int no_wakeup;              /* libcurl has no wake-up pair (descriptors were short) */
 
   /* the worker's alone, or the host's while it has borrowed the engine
-   * (ugc_session_post when the worker is parked) */
+   * (ugc_session_post when the worker is parked or not started) */
   CURLM *multi;
   ugc_req *live;              /* taken from the inbox, not yet finished */
   ugc_pooled pool[UGC_EASY_POOL];
@@ -54,6 +60,9 @@ struct ugc_session {
 
   /* the host's alone */
   pthread_t thread;
+  int started;                /* the worker runs */
+  int unstepped;              /* work for step the descriptor said nothing of */
+  char start_err[200];        /* why the engine could not start */
   int live_count;             /* submitted, not collected */
   ugc_req *held;              /* every request the host made and has not freed */
   ugc_buf last;               /* the body ugc_session_post hands back */
@@ -102,6 +111,9 @@ void ugc_thread_batch(void);
 
 /* ugc_session.c */
 void ugc_wake_host(ugc_session *s);       /* "something to collect" */
+/* Makes the libcurl engine if it is not there yet: 0, or -1 (the reason
+ * in ugc_session_start_error). */
+int ugc_session_engine(ugc_session *s);
 
 UGC_END_HIDDEN
 

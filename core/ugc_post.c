@@ -117,7 +117,7 @@ static int ugc_post_configure(CURL *c, ugc_session *s) {
   rc |= curl_easy_setopt(c, CURLOPT_READFUNCTION, ugc_on_read);
   rc |= curl_easy_setopt(c, CURLOPT_SEEKFUNCTION, ugc_on_seek);
 #endif
-  rc |= ugc_easy_web_only(c);
+  rc |= ugc_easy_base(c);
 #if LIBCURL_VERSION_NUM >= 0x072f00
   /* HTTP/2 over TLS when the server offers it, HTTP/1.1 otherwise; a build
    * without nghttp2 refuses the option, which is fine. */
@@ -309,8 +309,8 @@ ugc_error ugc_session_post(ugc_session *s, const char *body, size_t len, int fla
   }
   base->timeout_ms = timeout_ms > 0 ? timeout_ms : 0;
   if (!ugc_session_run_here(base)) { /* the worker is busy: through it */
-    ugc_req_submit(base);
-    ugc_req_wait(base, -1);
+    if (ugc_req_submit(base) == 0) ugc_req_wait(base, -1);
+    else ugc_post_fail(q, UGC_E_INTERNAL, ugc_session_start_error(s));
   }
   *r = q->res;
   /* hand the body over to the session so it outlives the request; the

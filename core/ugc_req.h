@@ -96,9 +96,11 @@ void ugc_req_init(ugc_req *q, ugc_session *s, const ugc_req_ops *ops, ugc_req_ki
  * of the same ops, and kept its options; q->easy_tag is then what that
  * request left there (0 when fresh). NULL when out of memory. */
 CURL *ugc_easy_take(ugc_session *s, ugc_req *q, const ugc_req_ops *ops, int *fresh);
-/* Only http and https, also for redirects (a presigned URL is the server's
- * word: file:// or any other scheme must never be followed); 0 on success. */
-int ugc_easy_web_only(CURL *e);
+/* What every handle of the session has: only http and https, also for
+ * redirects (a presigned URL is the server's word: file:// or any other
+ * scheme must never be followed), close-on-exec sockets, and no wait for a
+ * name lookup when a request is stopped. 0 on success. */
+int ugc_easy_base(CURL *e);
 /* The session's configuration and its header list (holds the API key:
  * never logged). */
 const ugc_config *ugc_session_config(const ugc_session *s);

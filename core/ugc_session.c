@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #ifdef __linux__
@@ -52,9 +53,8 @@ const char *ugc_curl_version(void) {
 
 const ugc_config *ugc_session_config(const ugc_session *s) { return &s->cfg; }
 struct curl_slist *ugc_session_headers(const ugc_session *s) { return s->headers; }
-int ugc_session_fd(const ugc_session *s) { return s->wake_rd; }
 int ugc_session_live(const ugc_session *s) { return s->live_count; }
-int ugc_session_forked(const ugc_session *s) { return s->pid != getpid(); }
+int ugc_session_forked(const ugc_session *s) { return s->pid != 0 && s->pid != getpid(); }
 
 void ugc_req_set_progress(ugc_req *q, int64_t done, int64_t total) {
   __atomic_store_n(&q->progress_done, done, __ATOMIC_RELAXED);
@@ -95,6 +95,7 @@ static void ugc_wake_close(ugc_session *s) {
 void ugc_wake_host(ugc_session *s) {
   uint64_t one = 1;
   ssize_t n;
+  if (s->wake_wr < 0) return; /* none made yet: no host waits on it */
   do n = write(s->wake_wr, &one, s->wake_wr == s->wake_rd ? sizeof one : 1);
   while (n < 0 && errno == EINTR);
 }
@@ -105,25 +106,37 @@ void ugc_wake_host(ugc_session *s) {
  * worst one wake-up finds nothing). */
 static void ugc_wake_clear(ugc_session *s) {
   char buf[64];
+  if (s->wake_rd < 0) return;
   while (read(s->wake_rd, buf, s->wake_rd == s->wake_wr ? 8 : sizeof buf) > 0) {
   }
 }
 
-/* Waits for the descriptor; timeout -1: without limit. */
+/* Waits for the descriptor (just for the time when there is none yet);
+ * timeout -1: without limit. A signal (a profiler's timer, the host's
+ * SIGALRM) interrupts poll: it goes on for what is left, never for the whole
+ * timeout again, so that a timed wait ends on time whatever the signals. */
 static void ugc_wake_wait(ugc_session *s, long timeout_ms) {
   struct pollfd p;
+  double deadline = ugc_now_ms() + (double)timeout_ms;
+  long left = timeout_ms;
   p.fd = s->wake_rd;
   p.events = POLLIN;
   p.revents = 0;
-  if (timeout_ms > INT32_MAX) timeout_ms = INT32_MAX;
-  while (poll(&p, 1, (int)timeout_ms) < 0 && errno == EINTR) {
+  for (;;) {
+    if (left > INT32_MAX) left = INT32_MAX;
+    if (poll(&p, s->wake_rd >= 0 ? 1 : 0, (int)left) >= 0 || errno != EINTR) return;
+    if (timeout_ms >= 0) {
+      double d = deadline - ugc_now_ms();
+      if (d <= 0) return;
+      left = (long)d + 1;
+    }
   }
 }
 
 /* Under the lock: gets the worker going, parked or polling. */
 static void ugc_poke_locked(ugc_session *s) {
   if (s->parked) pthread_cond_signal(&s->idle);
-  else curl_multi_wakeup(s->multi);
+  else if (s->multi) curl_multi_wakeup(s->multi);
 }
 
 /* ==== sessions ========================================================= */
@@ -191,18 +204,10 @@ fail:
   return NULL;
 }
 
-/* The worker never takes the process's signals: they stay the host's. */
-static int ugc_start_worker(ugc_session *s) {
-  sigset_t all, old;
-  int rc;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  rc = pthread_create(&s->thread, NULL, ugc_worker, s);
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
-  return rc;
-}
-
 static void ugc_session_release(ugc_session *s) { /* the memory of a session whose worker is gone */
+  /* the handles of blocking posts when no worker ever ran (a worker cleans
+   * up its own) */
+  while (s->npool > 0) curl_easy_cleanup(s->pool[--s->npool].easy);
   if (s->multi) curl_multi_cleanup(s->multi);
   curl_slist_free_all(s->headers);
   ugc_buf_free(&s->last);
@@ -217,6 +222,10 @@ static void ugc_session_release(ugc_session *s) { /* the memory of a session who
   free(s);
 }
 
+/* Makes nothing that a fork() would share: no thread, no descriptor, no
+ * libcurl handle. They come on first use (ugc_session_use), so that a
+ * client made before a fork (a preforking server's master, OpenResty's
+ * init_by_lua) works in each child. */
 ugc_session *ugc_session_new(const ugc_config *cfg, char *err, size_t errlen) {
   ugc_session *s;
   if (!cfg->endpoint || !cfg->api_key || !cfg->user_agent) {
@@ -235,7 +244,6 @@ ugc_session *ugc_session_new(const ugc_config *cfg, char *err, size_t errlen) {
   s->cfg = *cfg;
   if (s->cfg.transfer_limit < 1) s->cfg.transfer_limit = 1;
   s->wake_rd = s->wake_wr = -1;
-  s->pid = getpid();
   pthread_mutex_init(&s->lock, NULL);
   pthread_cond_init(&s->idle, NULL);
   ugc_buf_init(&s->last, 0);
@@ -251,23 +259,9 @@ ugc_session *ugc_session_new(const ugc_config *cfg, char *err, size_t errlen) {
   s->cfg.user_agent = s->user_agent;
   s->cfg.api_key = NULL; /* kept only inside the header list */
   s->headers = cfg->api_key[0] ? ugc_build_headers(cfg->api_key) : NULL;
-  s->multi = curl_multi_init();
   if (!s->endpoint || !s->user_agent || (cfg->ca_file && !s->ca_file) ||
-      (cfg->api_key[0] && !s->headers) || !s->multi) {
+      (cfg->api_key[0] && !s->headers)) {
     snprintf(err, errlen, "out of memory");
-    ugc_session_release(s);
-    return NULL;
-  }
-  /* many tasks at once must not mean many connections: past the transfers'
-   * slots and a few for API calls, libcurl queues and reuses */
-  curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)(s->cfg.transfer_limit + 4));
-  if (ugc_wake_open(s) != 0) {
-    snprintf(err, errlen, "cannot make the wake-up descriptor: %s", strerror(errno));
-    ugc_session_release(s);
-    return NULL;
-  }
-  if (ugc_start_worker(s) != 0) {
-    snprintf(err, errlen, "cannot start the worker thread");
     ugc_session_release(s);
     return NULL;
   }
@@ -279,9 +273,89 @@ ugc_session *ugc_session_new(const ugc_config *cfg, char *err, size_t errlen) {
   return s;
 }
 
+/* ==== on first use ===================================================== */
+
+/* From the first thing made on, the session belongs to this process. */
+static void ugc_session_claim(ugc_session *s) {
+  if (!s->pid) s->pid = getpid();
+}
+
+static int ugc_start_failed(ugc_session *s, const char *what, int err) {
+  snprintf(s->start_err, sizeof s->start_err, "%s: %s", what, strerror(err));
+  return -1;
+}
+
+#ifdef __linux__
+/* The two lowest free descriptors, which libcurl's wake-up socket pair is
+ * about to take: -1 when they cannot be told. */
+static void ugc_lowest_free(int out[2]) {
+  int a = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  int b = a >= 0 ? open("/dev/null", O_RDONLY | O_CLOEXEC) : -1;
+  out[0] = b >= 0 ? a : -1;
+  out[1] = b;
+  if (a >= 0) close(a);
+  if (b >= 0) close(b);
+}
+#endif
+
+/* The libcurl engine: a multi handle whose descriptors a program that the
+ * host starts (io.popen, os.execute) does not inherit. libcurl opens its
+ * wake-up pair without close-on-exec: it takes the lowest free descriptors,
+ * which are marked here. Without that pair (descriptors short) the worker
+ * cannot be woken through libcurl: it then polls on a short tick instead. */
+int ugc_session_engine(ugc_session *s) {
+  int low[2] = {-1, -1}, i;
+  if (s->multi) return 0;
+  ugc_session_claim(s);
+#ifdef __linux__
+  ugc_lowest_free(low);
+#endif
+  s->multi = curl_multi_init();
+  if (!s->multi) return ugc_start_failed(s, "cannot start libcurl", ENOMEM);
+  for (i = 0; i < 2; i++) {
+    struct stat st;
+    if (low[i] >= 0 && fstat(low[i], &st) == 0 && S_ISSOCK(st.st_mode))
+      fcntl(low[i], F_SETFD, fcntl(low[i], F_GETFD) | FD_CLOEXEC);
+  }
+  /* a test wake-up, read by the first poll: fails when there is no pair */
+  s->no_wakeup = curl_multi_wakeup(s->multi) != CURLM_OK;
+  /* many tasks at once must not mean many connections: past the transfers'
+   * slots and a few for API calls, libcurl queues and reuses */
+  curl_multi_setopt(s->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)(s->cfg.transfer_limit + 4));
+  return 0;
+}
+
+/* The host's descriptor. */
+static int ugc_session_wake_ready(ugc_session *s) {
+  if (s->wake_rd >= 0) return 0;
+  ugc_session_claim(s);
+  if (ugc_wake_open(s) != 0) return ugc_start_failed(s, "cannot make the wake-up descriptor", errno);
+  return 0;
+}
+
+/* The worker never takes the process's signals: they stay the host's. */
+static int ugc_start_worker(ugc_session *s) {
+  sigset_t all, old;
+  int rc;
+  if (s->started) return 0;
+  if (ugc_session_wake_ready(s) != 0 || ugc_session_engine(s) != 0) return -1;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  rc = pthread_create(&s->thread, NULL, ugc_worker, s);
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  if (rc != 0) return ugc_start_failed(s, "cannot start the worker thread", rc);
+  s->started = 1;
+  return 0;
+}
+
+const char *ugc_session_start_error(const ugc_session *s) {
+  return s->start_err[0] ? s->start_err : "the session could not start";
+}
+
 /* Asks the worker to cancel everything and end, and joins it (once). */
 static void ugc_stop_worker(ugc_session *s) {
   int join;
+  if (!s->started) return;
   pthread_mutex_lock(&s->lock);
   join = !s->stopping;
   s->stopping = 1;
@@ -290,7 +364,7 @@ static void ugc_stop_worker(ugc_session *s) {
   if (join) pthread_join(s->thread, NULL);
 }
 
-static void ugc_collect(ugc_session *s, int never_wait);
+static int ugc_collect(ugc_session *s, int never_wait);
 
 void ugc_session_free(ugc_session *s) {
   ugc_req *q;
@@ -300,7 +374,7 @@ void ugc_session_free(ugc_session *s) {
   else ugc_all = s->gnext;
   if (s->gnext) s->gnext->gprev = s->gprev;
   pthread_mutex_unlock(&ugc_all_lock);
-  if (ugc_session_forked(s)) return; /* no worker here: abandoned, see the header */
+  if (ugc_session_forked(s)) return; /* the parent's: abandoned, see the header */
   ugc_stop_worker(s);
   ugc_collect(s, 0); /* every request is done now (cancelled at worst) */
   for (q = s->held; q; q = q->hnext) q->s = NULL;
@@ -308,6 +382,7 @@ void ugc_session_free(ugc_session *s) {
 }
 
 void ugc_session_cancel_all(ugc_session *s) {
+  if (ugc_session_forked(s)) return;
   pthread_mutex_lock(&s->lock);
   s->cancel_all = 1;
   ugc_poke_locked(s);
@@ -338,9 +413,14 @@ static void ugc_unhold(ugc_req *q) {
   q->hprev = q->hnext = NULL;
 }
 
-void ugc_req_submit(ugc_req *q) {
+int ugc_req_submit(ugc_req *q) {
   ugc_session *s = q->s;
-  if (!s || q->submitted) return;
+  if (!s || q->submitted) return 0;
+  if (ugc_session_forked(s)) {
+    snprintf(s->start_err, sizeof s->start_err, "the session was made before fork(), in the parent");
+    return -1;
+  }
+  if (ugc_start_worker(s) != 0) return -1;
   q->submitted = 1;
   pthread_mutex_lock(&s->lock);
   q->where = UGC_AT_INBOX;
@@ -348,15 +428,17 @@ void ugc_req_submit(ugc_req *q) {
   ugc_poke_locked(s);
   pthread_mutex_unlock(&s->lock);
   s->live_count++;
+  return 0;
 }
 
-/* Takes the outbox: its requests are the host's again. */
-static void ugc_collect(ugc_session *s, int never_wait) {
+/* Takes the outbox: its requests are the host's again. Returns how many. */
+static int ugc_collect(ugc_session *s, int never_wait) {
   ugc_req *q, *next;
+  int n = 0;
   if (never_wait) {
     /* a frame's step(0) never waits for the worker's lock: busy now, the
      * descriptor stays readable and the next step collects */
-    if (pthread_mutex_trylock(&s->lock) != 0) return;
+    if (pthread_mutex_trylock(&s->lock) != 0) return 0;
   } else {
     pthread_mutex_lock(&s->lock);
   }
@@ -370,41 +452,82 @@ static void ugc_collect(ugc_session *s, int never_wait) {
     q->next = q->prev = NULL;
     q->done = 1;
     s->live_count--;
+    n++;
   }
+  return n;
+}
+
+/* Collects, waiting up to timeout_ms when nothing has finished yet (with
+ * nothing in flight and a timeout, just for the time: a host's sleep).
+ * Returns how many were collected. */
+static int ugc_collect_wait(ugc_session *s, long timeout_ms) {
+  int n = ugc_collect(s, timeout_ms == 0);
+  if (n == 0 && timeout_ms != 0 && (timeout_ms > 0 || s->live_count > 0)) {
+    ugc_wake_wait(s, timeout_ms);
+    n = ugc_collect(s, 0);
+  }
+  return n;
 }
 
 int ugc_session_step(ugc_session *s, long timeout_ms) {
-  int before = s->live_count;
-  ugc_collect(s, timeout_ms == 0);
-  /* nothing yet: wait for the worker, or just for the time (a host's sleep) */
-  if (s->live_count == before && timeout_ms != 0 && (timeout_ms > 0 || before > 0)) {
-    ugc_wake_wait(s, timeout_ms);
-    ugc_collect(s, 0);
-  }
+  if (ugc_session_forked(s)) return s->live_count;
+  if (s->unstepped) timeout_ms = 0; /* work is waiting already */
+  s->unstepped = 0;
+  ugc_collect_wait(s, timeout_ms);
   return s->live_count;
 }
 
+/* Work for the host's step that it has not been told of through the
+ * descriptor: the descriptor is made readable again (level-triggered: a
+ * host that waits on it then steps), and timeout_ms says 0 until a step. */
+static void ugc_session_signal(ugc_session *s) {
+  s->unstepped = 1;
+  ugc_wake_host(s);
+}
+
+void ugc_session_notify(ugc_session *s) {
+  if (!ugc_session_forked(s)) ugc_session_signal(s);
+}
+
+/* Collects until q is done. What else it collected (a task's request
+ * finished meanwhile) is work left for step: the host is told again, since
+ * collecting drained the descriptor it may wait on. */
 int ugc_req_wait(ugc_req *q, long timeout_ms) {
   double deadline = timeout_ms < 0 ? 0 : ugc_now_ms() + (double)timeout_ms;
+  int others = 0, rc = 0;
   while (!q->done) {
     long left = -1;
-    if (!q->s || !q->submitted) return -1; /* nothing would ever finish it */
+    int n;
+    if (!q->s || !q->submitted || ugc_session_forked(q->s)) return -1; /* nothing would ever finish it */
     if (timeout_ms >= 0) {
       double d = deadline - ugc_now_ms();
-      if (d <= 0) return -1;
+      if (d <= 0) {
+        rc = -1;
+        break;
+      }
       left = (long)d + 1;
     }
-    ugc_session_step(q->s, left);
+    n = ugc_collect_wait(q->s, left);
+    others += q->done ? n - 1 : n;
   }
-  return 0;
+  /* collecting drained the descriptor: still readable while work waits */
+  if (others > 0 || q->s->unstepped) ugc_session_signal(q->s);
+  return rc;
 }
 
 long ugc_session_timeout_ms(ugc_session *s) {
   long ms;
+  if (ugc_session_forked(s)) return -1;
+  if (s->unstepped) return 0;
   pthread_mutex_lock(&s->lock);
   ms = s->outbox ? 0 : -1;
   pthread_mutex_unlock(&s->lock);
   return ms;
+}
+
+int ugc_session_fd(ugc_session *s) {
+  if (ugc_session_forked(s) || ugc_session_wake_ready(s) != 0) return -1;
+  return s->wake_rd;
 }
 
 int ugc_req_done(const ugc_req *q) { return q->done; }
@@ -438,7 +561,8 @@ static int ugc_take_back(ugc_session *s, ugc_req *q) {
 void ugc_req_cancel(ugc_req *q) {
   ugc_session *s = q->s;
   int taken, never_ran;
-  if (!s || q->done || !q->submitted) return;
+  /* in a child after fork() the worker and its lock are the parent's */
+  if (!s || q->done || !q->submitted || ugc_session_forked(s)) return;
   pthread_mutex_lock(&s->lock);
   never_ran = q->where == UGC_AT_INBOX;
   taken = ugc_take_back(s, q);
@@ -457,6 +581,14 @@ void ugc_req_free(ugc_req *q) {
   ugc_session *s;
   if (!q) return;
   s = q->s;
+  if (s && ugc_session_forked(s)) {
+    /* a child's copy: one the parent's worker had is forgotten (its
+     * memory may be mid-change); one that was the host's is freed */
+    if (q->submitted && !q->done) return;
+    ugc_unhold(q);
+    ugc_free_req(q);
+    return;
+  }
   ugc_unhold(q);
   if (s && q->submitted && !q->done) {
     int taken;

@@ -91,15 +91,19 @@ typedef enum ugc_req_kind { UGC_REQ_POST, UGC_REQ_UPLOAD, UGC_REQ_DOWNLOAD } ugc
 /* Fills cfg with the defaults above; the caller sets endpoint, key, agent. */
 void ugc_config_defaults(ugc_config *cfg);
 
-/* Starts the worker. NULL on failure, with a reason in err (size errlen). */
+/* A session; NULL on failure, with a reason in err (size errlen). It makes
+ * no thread, descriptor or connection until first used: a session made
+ * before a fork() and first used after it belongs to the child. */
 ugc_session *ugc_session_new(const ugc_config *cfg, char *err, size_t errlen);
 /* Cancels every request still running, stops and joins the worker, frees
  * the session. Requests the host still holds stay valid (done, cancelled)
  * until ugc_req_free. In a child process after fork() the worker does not
  * exist: the session is abandoned, never joined (see ugc_session_forked). */
 void ugc_session_free(ugc_session *s);
-/* Non-zero in a child process forked after the session was made: it must not
- * be used there (a new session is needed). */
+/* Non-zero in a child process forked after the session was first used: it
+ * must not be used there (a new session is needed). Every function below
+ * checks: in such a child nothing locks, waits or reads the parent's
+ * descriptors; freeing a request the parent's worker had only forgets it. */
 int ugc_session_forked(const ugc_session *s);
 
 /* POSTs body to the endpoint once and waits for the outcome. Sending again
@@ -131,23 +135,32 @@ ugc_req *ugc_post_new(ugc_session *s, const char *body, size_t len, int flags);
 /* Gives a request a timeout of its own, before it is submitted: a post's per
  * attempt, a transfer's stall time (0: the session's). */
 void ugc_req_set_timeout(ugc_req *q, long timeout_ms);
-/* Hands the request to the worker. */
-void ugc_req_submit(ugc_req *q);
+/* Hands the request to the worker, starting it on first use: 0, or -1 when
+ * it cannot start (ugc_session_start_error says why; q stays the host's). */
+int ugc_req_submit(ugc_req *q);
+/* Why the session's engine could not start (a thread, a descriptor). */
+const char *ugc_session_start_error(const ugc_session *s);
 /* Collects what the worker finished, waiting up to timeout_ms (0: never
- * waits, -1: until something finishes) when nothing has yet. Returns how many
- * submitted requests are not collected yet. */
+ * waits, -1: until something finishes) when nothing has yet; with nothing
+ * in flight, a positive timeout is just slept (a signal does not lengthen
+ * it). Returns how many submitted requests are not collected yet. */
 int ugc_session_step(ugc_session *s, long timeout_ms);
 /* Collects until q is done; 0, or -1 when timeout_ms (-1: none) ran out. */
 int ugc_req_wait(ugc_req *q, long timeout_ms);
 /* Requests submitted and not yet collected. */
 int ugc_session_live(const ugc_session *s);
-/* 0 when something waits to be collected (the descriptor is readable), else
+/* 0 when something waits for a step (the descriptor is readable), else
  * -1: the worker wakes the host through ugc_session_fd, no timer is needed. */
 long ugc_session_timeout_ms(ugc_session *s);
-/* A descriptor that is readable while finished requests wait to be
- * collected: a host's event loop (luv, cqueues, epoll) waits on it and calls
- * ugc_session_step when it fires. Only ever read by the session. */
-int ugc_session_fd(const ugc_session *s);
+/* A descriptor that is readable while there is work for ugc_session_step
+ * (level-triggered: until a step takes it): finished requests, including
+ * ones a blocking wait collected on the way, and ugc_session_notify. A host's
+ * event loop (luv, cqueues, epoll) waits on it and steps when it fires. Only
+ * ever read by the session. Made on first call; -1 when it cannot be. */
+int ugc_session_fd(ugc_session *s);
+/* Says there is work for step that no request brought (the caller's own: a
+ * task made ready): the descriptor becomes readable until the next step. */
+void ugc_session_notify(ugc_session *s);
 /* Cancels every request in flight (their results say UGC_E_CANCELLED) without
  * waiting: for a close that arrives while a blocking call runs. */
 void ugc_session_cancel_all(ugc_session *s);

@@ -230,7 +230,7 @@ static int ugc_x_setup(ugc_xfer *q, const ugc_req_ops *ops) {
   CURL *e = q->base.easy = ugc_easy_take(q->base.s, &q->base, ops, &fresh);
   if (!e) return ugc_x_fail(q, UGC_E_NOMEM, "out of memory");
   if (!fresh) curl_easy_reset(e); /* a transfer's options are all its own */
-  if (ugc_easy_web_only(e) != 0 || curl_easy_setopt(e, CURLOPT_URL, q->url) != CURLE_OK)
+  if (ugc_easy_base(e) != 0 || curl_easy_setopt(e, CURLOPT_URL, q->url) != CURLE_OK)
     return ugc_x_fail(q, UGC_E_INTERNAL, "libcurl rejected an option (http/https only?)");
   rc |= curl_easy_setopt(e, CURLOPT_USERAGENT, cfg->user_agent);
   rc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
@@ -438,7 +438,12 @@ ugc_error ugc_xfer_run(ugc_req *q, ugc_progress_fn fn, void *ud, ugc_xfer_result
     snprintf(r->message, sizeof r->message, "out of memory");
     return r->error = UGC_E_NOMEM;
   }
-  ugc_req_submit(q);
+  if (ugc_req_submit(q) != 0) {
+    memset(r, 0, sizeof *r);
+    snprintf(r->message, sizeof r->message, "%s", ugc_session_start_error(q->s));
+    ugc_req_free(q);
+    return r->error = UGC_E_INTERNAL;
+  }
   while (!ugc_req_done(q)) {
     ugc_req_wait(q, fn ? (long)UGC_PROGRESS_INTERVAL_MS : -1);
     if (fn) {

@@ -4,12 +4,14 @@
  * host hands it over until it is finished. The host's side of the queues is
  * ugc_session.c; ugc_session.h says who owns what. */
 #include <curl/curl.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -17,7 +19,30 @@
 
 /* ==== easy handles ===================================================== */
 
-int ugc_easy_web_only(CURL *e) {
+/* Every socket libcurl opens is close-on-exec: a program the host starts
+ * (io.popen) must not hold the session's connections open. */
+static curl_socket_t ugc_open_socket(void *ud, curlsocktype purpose, struct curl_sockaddr *a) {
+  (void)ud;
+  (void)purpose;
+#ifdef SOCK_CLOEXEC
+  return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+#else
+  {
+    curl_socket_t fd = socket(a->family, a->socktype, a->protocol);
+    if (fd != CURL_SOCKET_BAD) fcntl(fd, F_SETFD, FD_CLOEXEC);
+    return fd;
+  }
+#endif
+}
+
+int ugc_easy_base(CURL *e) {
+  if (curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, ugc_open_socket) != CURLE_OK) return -1;
+#if LIBCURL_VERSION_NUM >= 0x075700 /* 7.87.0 */
+  /* A request stopped while its name is being resolved leaves the resolver
+   * thread to end on its own rather than wait for it: a cancel or a close
+   * never blocks on DNS (libcurl otherwise joins that thread). */
+  curl_easy_setopt(e, CURLOPT_QUICK_EXIT, 1L);
+#endif
 #if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85.0: the _STR forms */
   if (curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
       curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK)
@@ -193,11 +218,12 @@ static void ugc_w_complete(ugc_session *s, ugc_req **done) {
 
 void ugc_session_wake(ugc_session *s) { curl_multi_wakeup(s->multi); }
 
-/* How long the worker may sleep: libcurl's timeout, at most the idle tick. */
+/* How long the worker may sleep: libcurl's timeout, at most the idle tick
+ * (the short one when nothing could wake it sooner). */
 static long ugc_w_timeout(ugc_session *s) {
-  long ms = -1;
+  long ms = -1, most = s->no_wakeup ? UGC_WORKER_TICK_MS : UGC_WORKER_IDLE_MS;
   curl_multi_timeout(s->multi, &ms);
-  if (ms < 0 || ms > UGC_WORKER_IDLE_MS) ms = UGC_WORKER_IDLE_MS;
+  if (ms < 0 || ms > most) ms = most;
   return ms;
 }
 
@@ -282,9 +308,10 @@ int ugc_session_run_here(ugc_req *q) {
   ugc_session *s = q->s;
   ugc_req *done = NULL;
   int running;
-  if (!s || q->submitted) return 0;
+  if (!s || q->submitted || ugc_session_forked(s) || ugc_session_engine(s) != 0) return 0;
   pthread_mutex_lock(&s->lock);
-  if (s->parked && !s->borrowed && ugc_w_idle(s)) {
+  /* a worker not started yet (only blocking posts so far) needs no handoff */
+  if ((s->parked || !s->started) && !s->borrowed && ugc_w_idle(s)) {
     s->borrowed = 1;
     q->where = UGC_AT_WORKER;
   }

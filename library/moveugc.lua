@@ -421,7 +421,8 @@ function Client:spawn(fn, ...) end
 --- callbacks and resumes the tasks whose work is done. No network, file or
 --- hashing work happens here: that all runs on the worker. With timeout > 0
 --- it waits up to that many seconds when nothing is ready (default 0: never
---- waits). Returns the unfinished task count.
+--- waits; a signal does not lengthen the wait); with no unfinished task it
+--- returns at once, whatever the timeout. Returns the unfinished task count.
 ---@param timeout number?
 ---@return integer pending
 function Client:step(timeout) end
@@ -440,11 +441,15 @@ function Client:pending() end
 ---@return integer?
 function Client:timeout_ms() end
 
---- A file descriptor that becomes readable when `step` has something to do
---- (a request or transfer finished): for hosts that wait instead of polling
---- (luv, cqueues, epoll, a C engine). Only ever read by the client; watch it
---- for reading, call `step(0)` when it fires, and also after `timeout_ms()`.
----@return integer fd
+--- A file descriptor that is readable while `step` has something to do (a
+--- request or transfer finished, a task was spawned): for hosts that wait
+--- instead of polling (luv, cqueues, epoll, a C engine). Level-triggered: it
+--- stays readable until a step. Only ever read by the client; watch it for
+--- reading, call `step(0)` when it fires, and also after `timeout_ms()`.
+--- Made on the first call; nil and a message when it cannot be (no
+--- descriptor left).
+---@return integer? fd
+---@return string? message
 function Client:fd() end
 
 --- Deprecated: `{ fd() }, {}`. Before the worker thread this listed

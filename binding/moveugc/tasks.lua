@@ -250,6 +250,7 @@ function tasks.spawn(client, fn, ...)
   task.co = coroutine.create(fn)
   client._by_co[task.co] = task
   client._tasks[#client._tasks + 1] = task
+  client._session:notify() -- a host waiting on fd() steps, and the task starts
   return task
 end
 
@@ -262,14 +263,16 @@ function tasks.step(client, timeout)
   end
   timeout = timeout or 0
   local list, now = client._tasks, core.now()
-  local wait = timeout
+  local wait, pending = timeout, false
   for _, task in ipairs(list) do
+    if not task:done() then pending = true end
     if task.status == "new" or task.joining or (task.req and task.req:done()) then
       wait = 0
       break
     end
     if task.wake then wait = math.max(0, math.min(wait, task.wake - now)) end
   end
+  if not pending then wait = 0 end -- nothing would ever end the wait
   client._session:step(wait)
   now = core.now()
   local n = #list

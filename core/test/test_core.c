@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +25,7 @@ void test_fs(void);      /* test_fs.c */
 void test_headers(void); /* test_headers.c */
 void test_hasher(void);  /* test_hasher.c */
 void test_graphql(void); /* test_graphql.c */
+void test_engine(const char *url); /* test_engine.c: signals, fork, wake-ups */
 
 static void test_buf(void) {
   ugc_buf b;
@@ -420,26 +420,6 @@ static void test_transfers(const char *url) {
   remove(path);
 }
 
-/* A child forked after the session was made has no worker: the session
- * says so, and freeing it there returns at once (it is abandoned). */
-static void test_session_fork(void) {
-  int status = -1;
-  pid_t pid;
-  ugc_session *s = make_session("http://127.0.0.1:1/graphql", 0);
-  if (!s) return;
-  CHECK(!ugc_session_forked(s));
-  fflush(NULL);
-  pid = fork();
-  if (pid == 0) {
-    int forked = ugc_session_forked(s);
-    ugc_session_free(s);
-    _exit(forked ? 0 : 3);
-  }
-  CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
-  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-  ugc_session_free(s);
-}
-
 static void test_etag_is_md5(void) {
   CHECK(ugc_etag_is_md5("d41d8cd98f00b204e9800998ecf8427e"));
   CHECK(ugc_etag_is_md5("D41D8CD98F00B204E9800998ECF8427E"));
@@ -458,11 +438,11 @@ int main(void) {
   test_session_cancel();
   test_etag_is_md5();
   test_hasher();
-  test_session_fork();
   test_webhook();
   test_fs();
   test_headers();
   test_graphql();
+  test_engine(url);
   if (url && *url) {
     test_session_sandbox(url);
     test_session_async(url);
