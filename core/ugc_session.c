@@ -223,7 +223,7 @@ static void ugc_session_release(ugc_session *s) { /* the memory of a session who
 }
 
 /* Makes nothing that a fork() would share: no thread, no descriptor, no
- * libcurl handle. They come on first use (ugc_session_use), so that a
+ * libcurl handle. They come on first use (ugc_session_claim), so that a
  * client made before a fork (a preforking server's master, OpenResty's
  * init_by_lua) works in each child. */
 ugc_session *ugc_session_new(const ugc_config *cfg, char *err, size_t errlen) {
