@@ -490,13 +490,14 @@ describe("the moveugc command", function()
     end)
   end)
   describe("completion", function()
-    -- What bash offers for the words typed so far (the last one being completed).
-    local function offers(shell_script, ...)
+    -- What bash offers for the words typed so far (the last one being completed),
+    -- run in `cwd` (default: the spec's folder).
+    local function offers_in(cwd, shell_script, ...)
       local path = dir .. "/completion.bash"
       helper.write_file(path, shell_script)
       local words = {}
       for i, w in ipairs{ "moveugc", ... } do words[i] = q(w) end
-      local p = assert(io.popen(("bash -c %s 2>&1"):format(q(
+      local p = assert(io.popen(("cd %s && bash -c %s 2>&1"):format(q(cwd), q(
         "source " .. q(path) .. "; COMP_WORDS=(" .. table.concat(words, " ") .. "); " ..
         "COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _moveugc; printf '%s\\n' \"${COMPREPLY[@]}\""))))
       local text = p:read("*a")
@@ -505,6 +506,7 @@ describe("the moveugc command", function()
       for w in text:gmatch("[^\n]+") do got[#got + 1] = w end
       return got
     end
+    local function offers(...) return offers_in(dir, ...) end
 
     it("prints a bash script that completes commands, options and values", function()
       local r = run{ "completion", "bash" }
@@ -537,12 +539,43 @@ describe("the moveugc command", function()
         end
       end
     end)
+    it("offers file names whole: no splitting on spaces, no globbing", function()
+      local script = run{ "completion", "bash" }.out
+      local files = dir .. "/files"
+      os.execute("mkdir -p " .. q(files))
+      local names = { "my video.mp4", "[a].mp4", "a.mp4", "b.mp4", "*.mp4", "?.mp4", "x.mp4" }
+      for _, name in ipairs(names) do helper.write_file(files .. "/" .. name, "") end
+      local function sorted(t)
+        local copy = {}
+        for i, v in ipairs(t) do copy[i] = v end
+        table.sort(copy)
+        return copy
+      end
+      local cases = {
+        { "my", { "my video.mp4" } }, -- not "my" and "video.mp4"
+        { "[", { "[a].mp4" } }, -- not a.mp4, which the glob [a].mp4 matches
+        { "*", { "*.mp4" } }, -- not every .mp4
+        { "?", { "?.mp4" } }, -- not a.mp4, b.mp4 and x.mp4
+        { "b", { "b.mp4" } },
+        { "", sorted(names) },
+      }
+      for _, case in ipairs(cases) do
+        assert.are.same(case[2], sorted(offers_in(files, script, "files", "upload", case[1])), case[1])
+      end
+      -- a folder for --dir, whole too
+      os.execute("mkdir -p " .. q(files .. "/out dir"))
+      assert.are.same({ "out dir" }, offers_in(files, script, "jobs", "download", "job-1", "--dir", "out"))
+    end)
     it("prints a zsh script that runs the same through bashcompinit", function()
       local r = run{ "completion", "zsh" }
       assert.are.equal(0, r.code)
       assert.matches("^#compdef moveugc\n", r.out)
       assert.matches("bashcompinit", r.out)
       assert.truthy(r.out:find("_moveugc() {", 1, true))
+      -- zsh is not on every test machine: what keeps names whole in bash (the spec above) is
+      -- there, and no word list is split or globbed on the way into COMPREPLY
+      assert.truthy(r.out:find("done < <(compgen \"$@\")", 1, true))
+      assert.is_nil(r.out:find("=($(", 1, true))
     end)
     it("needs bash or zsh", function()
       for _, a in ipairs{ {}, { "fish" }, { "bash", "zsh" } } do

@@ -411,6 +411,11 @@ end
 local function bash_completion()
   local lines = {
     "# moveugc completion for bash: source it, or put it in ~/.local/share/bash-completion/completions/moveugc",
+    "_moveugc_reply() { # COMPREPLY from compgen \"$@\", a word per line: never split on spaces nor globbed",
+    "  local w",
+    "  COMPREPLY=()",
+    "  while IFS= read -r w; do COMPREPLY+=(\"$w\"); done < <(compgen \"$@\")",
+    "}",
     "_moveugc() {",
     "  local cur=\"${COMP_WORDS[COMP_CWORD]}\" prev=\"${COMP_WORDS[COMP_CWORD-1]}\"",
     "  local i w cmd=\"\" skip=0",
@@ -426,9 +431,9 @@ local function bash_completion()
     "  case \"$prev\" in",
   }
   for _, name in ipairs(sorted(VALUES)) do
-    lines[#lines + 1] = ("    --%s) COMPREPLY=($(compgen -W %q -- \"$cur\")); return ;;"):format(name, VALUES[name])
+    lines[#lines + 1] = ("    --%s) _moveugc_reply -W %q -- \"$cur\"; return ;;"):format(name, VALUES[name])
   end
-  lines[#lines + 1] = "    --dir) COMPREPLY=($(compgen -d -- \"$cur\")); return ;;"
+  lines[#lines + 1] = "    --dir) _moveugc_reply -d -- \"$cur\"; return ;;"
   local takes_value = {} -- an id, a name, a number: nothing to offer
   for _, name in ipairs(sorted(OPTIONS)) do
     if OPTIONS[name] ~= "flag" and not VALUES[name] and name ~= "dir" then
@@ -460,9 +465,9 @@ local function bash_completion()
   lines[#lines + 1] = "    *) words=\"\" ;;"
   lines[#lines + 1] = "  esac"
   lines[#lines + 1] = "  if [[ $cur != -* && $cmd == *\" \"* ]]; then # a command's argument: a file or an id"
-  lines[#lines + 1] = "    COMPREPLY=($(compgen -f -- \"$cur\"))"
+  lines[#lines + 1] = "    _moveugc_reply -f -- \"$cur\""
   lines[#lines + 1] = "  else"
-  lines[#lines + 1] = "    COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))"
+  lines[#lines + 1] = "    _moveugc_reply -W \"$words\" -- \"$cur\""
   lines[#lines + 1] = "  fi"
   lines[#lines + 1] = "}"
   lines[#lines + 1] = "complete -o filenames -F _moveugc moveugc"
