@@ -4,9 +4,9 @@
 
 ---@class moveugc.CliIO
 ---@field stdout {write: function}? where output goes (default io.stdout)
----@field stderr {write: function}? where errors and progress go (default io.stderr)
+---@field stderr {write: function}? where errors, progress and MOVEUGC_LOG's lines go (default io.stderr)
 ---@field stdin {read: function}? where `webhooks verify -` reads (default io.stdin)
----@field getenv (fun(name: string): string?)? the environment (default os.getenv)
+---@field getenv (fun(name: string): string?)? the environment, MOVEUGC_LOG included (default os.getenv)
 ---@field tty boolean? stderr is a terminal: progress bars (default: asked of the system)
 
 ---@class moveugc.ClientInfo
@@ -122,6 +122,10 @@
 ---@field ca_file string? CA bundle to verify TLS with
 ---@field log fun(event: table)? per HTTP exchange: kind, operation, status, bytes, ms, attempts, request_id, error, url
 --- (a transfer's, without its query); MOVEUGC_LOG=debug|error also logs to stderr
+---@field getenv (fun(name: string): string?)? the environment MOVE_API_KEY, MOVE_UGC_ENDPOINT_URL,
+--- MOVE_DEFAULT_PAGE_SIZE and MOVEUGC_LOG are read from (default os.getenv)
+---@field stderr {write: function}? where MOVEUGC_LOG's lines and the warning about a raising callback go
+--- (default io.stderr)
 ---@field max_body integer? the largest response body accepted, in bytes, 1 or more (default 64 MiB)
 ---@field max_transfers integer? concurrent uploads and downloads, 1 to 1024 (default 4)
 ---@field step_budget_ms number? deprecated and ignored: transfers run on the worker thread, a step does no I/O
@@ -502,7 +506,8 @@ function moveugc.user_agent(extra) end
 --- Creates a client. Options: api_key (default $MOVE_API_KEY), endpoint
 --- (default $MOVE_UGC_ENDPOINT_URL or the production URL), timeout (60 s),
 --- connect_timeout (10 s), max_retries (2), page_size ($MOVE_DEFAULT_PAGE_SIZE
---- or 10), user_agent (prepended to the SDK's own), ca_file, log, max_body.
+--- or 10), user_agent (prepended to the SDK's own), ca_file, log, max_body;
+--- getenv and stderr, the environment and the stream it uses instead of the process's.
 ---@param opts moveugc.ClientOptions?
 ---@return moveugc.Client
 function moveugc.new(opts) end

@@ -600,6 +600,23 @@ describe("the moveugc command", function()
       r = run({ "client" }, { env = { MOVE_UGC_ENDPOINT_URL = "http://127.0.0.1:1/graphql" } })
       assert.are.equal(8, r.code) -- nothing listens there
     end)
+    it("takes MOVEUGC_LOG from its getenv and logs to its own stderr, as the binary does", function()
+      local bogus, logged
+      local leaked = helper.process_stderr(function()
+        bogus = run({ "client" }, { env = { MOVEUGC_LOG = "bogus" } })
+        logged = run({ "client" }, { env = { MOVEUGC_LOG = "debug" } })
+      end)
+      assert.are.equal(2, bogus.code)
+      assert.are.equal("", bogus.out)
+      assert.matches("^moveugc: bad environment variable MOVEUGC_LOG %('bogus'", bogus.err)
+      assert.are.equal(0, logged.code, logged.err)
+      assert.matches("^moveugc: graphql GetClient status=200 ", logged.err)
+      assert.are.equal("", leaked)
+      -- the binary, for comparison
+      local bin = run_bin({ "client" }, { env = { MOVEUGC_LOG = "bogus" } })
+      assert.are.equal(2, bin.code)
+      assert.are.equal(bogus.err, bin.err)
+    end)
   end)
 
   describe("on a terminal", function()

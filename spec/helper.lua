@@ -43,6 +43,20 @@ function helper.tmpname()
   return p
 end
 
+--- Runs fn with io.stderr replaced by a stream that keeps what is written to
+-- it; returns that text. What fn raises is raised again, io.stderr restored.
+function helper.process_stderr(fn)
+  local real, kept = io.stderr, {}
+  rawset(io, "stderr", { write = function(self, ...)
+    for i = 1, select("#", ...) do kept[#kept + 1] = tostring((select(i, ...))) end
+    return self
+  end })
+  local ok, err = pcall(fn)
+  rawset(io, "stderr", real)
+  if not ok then error(err, 0) end
+  return table.concat(kept)
+end
+
 --- Starts `node sandbox/server.js --port 0 <args>`; returns a handle with
 -- url (the GraphQL endpoint), base (scheme://host:port) and stop().
 function helper.sandbox(extra)

@@ -270,8 +270,9 @@ function Run:ugc()
     Run.exit_error(EXIT.auth, "no API key: set MOVE_API_KEY (or give --api-key)")
   end
   self:secret(key)
-  -- everything from this run's environment (getenv), nothing from the process's
-  local o = { api_key = key, page_size = 10,
+  -- everything from this run's environment (getenv), nothing from the process's;
+  -- the SDK's own lines (MOVEUGC_LOG) go to this run's stderr
+  local o = { api_key = key, page_size = 10, getenv = self.getenv, stderr = self.stderr,
     endpoint = self.opts.endpoint or self.getenv("MOVE_UGC_ENDPOINT_URL") or moveugc.DEFAULT_ENDPOINT }
   local page = self.getenv("MOVE_DEFAULT_PAGE_SIZE")
   if page and page ~= "" then
@@ -578,9 +579,9 @@ end
 
 ---@class moveugc.CliIO
 ---@field stdout {write: function}? where output goes (default io.stdout)
----@field stderr {write: function}? where errors and progress go (default io.stderr)
+---@field stderr {write: function}? where errors, progress and MOVEUGC_LOG's lines go (default io.stderr)
 ---@field stdin {read: function}? where `webhooks verify -` reads (default io.stdin)
----@field getenv (fun(name: string): string?)? the environment (default os.getenv)
+---@field getenv (fun(name: string): string?)? the environment, MOVEUGC_LOG included (default os.getenv)
 ---@field tty boolean? stderr is a terminal: progress bars (default: asked of the system)
 
 --- Runs the command on argv (the words after `moveugc`) and returns its exit
