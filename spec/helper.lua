@@ -167,8 +167,9 @@ end
 function helper.stats(sb) return helper.control(sb, "GET", "/_sandbox/stats") end
 function helper.fault(sb, f) return helper.control(sb, "POST", "/_sandbox/faults", f) end
 --- Queues a canned answer for a GraphQL operation (see sandbox/README.md):
--- { operation = "getJob", count = n, data = ... | response = ... | body = "...",
---   status = n, headers = {...} }; use cjson.null for JSON null inside data.
+-- { operation = "getJob", count = n, data = ... | response = ... | body = "..." |
+--   body_base64 = "..." (raw bytes: require("mime").b64(bytes)), status = n, headers = {...} };
+-- use cjson.null for JSON null inside data.
 function helper.answer(sb, spec) return helper.control(sb, "POST", "/_sandbox/answers", spec) end
 function helper.reset(sb) return helper.control(sb, "POST", "/_sandbox/reset", {}) end
 function helper.advance(sb, seconds)
