@@ -5,14 +5,6 @@
 local helper = require "helper"
 local cjson = require "cjson"
 local moveugc = require "moveugc"
-local cli = require "moveugc.cli"
-
-local ROOT = helper.root
-local CLI = ROOT .. "/bin/moveugc"
-local LUA = helper.flavour -- lua5.4, lua5.3, lua5.1 or luajit: also the interpreter's name
--- this Lua's build of moveugc.core; the ASan build when this run uses it (LD_PRELOAD stays then)
-local ASAN = (os.getenv("LUA_CPATH") or ""):find("/build/asan/", 1, true) ~= nil
-local CDIR = ASAN and "build/asan" or "build/" .. LUA
 
 local SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 local OTHER_SECRET = "whsec_QUJDREVGR0hBQUJDREVGR0hB"
@@ -27,57 +19,10 @@ describe("the moveugc command", function()
     return r
   end
 
-  -- Runs the command in process; returns {out, err, code}. env: variables to
-  -- set (false unsets one); stdin: a file to read from; tty: stderr is a
-  -- terminal. No run may print the API key.
-  local function run(args, o)
-    o = o or {}
-    local env = { MOVE_API_KEY = helper.KEY, MOVE_UGC_ENDPOINT_URL = sb.url }
-    for k, v in pairs(o.env or {}) do env[k] = v or nil end
-    local out, err = {}, {}
-    local function sink(t)
-      return { write = function(_, ...)
-        for i = 1, select("#", ...) do t[#t + 1] = tostring((select(i, ...))) end
-      end }
-    end
-    local stdin = o.stdin and assert(io.open(o.stdin, "rb"))
-    local code = cli.run(args, { stdout = sink(out), stderr = sink(err), tty = o.tty or false,
-      stdin = stdin or { read = function() return nil end }, getenv = function(k) return env[k] end })
-    if stdin then stdin:close() end
-    assert.are.equal("number", type(code))
-    return no_key({ out = table.concat(out), err = table.concat(err), code = code })
-  end
-
-  -- The same as a subprocess: bin/moveugc, as a shell runs it.
-  local function run_bin(args, o)
-    o = o or {}
-    local env = {
-      LUA_PATH = ROOT .. "/binding/?.lua;" .. ROOT .. "/binding/?/init.lua;;",
-      LUA_CPATH = ROOT .. "/" .. CDIR .. "/?.so;;",
-      MOVE_API_KEY = helper.KEY, MOVE_UGC_ENDPOINT_URL = sb.url,
-      MOVE_WEBHOOK_SECRET = false, MOVE_DEFAULT_PAGE_SIZE = false,
-    }
-    if not ASAN then env.LD_PRELOAD = false end
-    for k, v in pairs(o.env or {}) do env[k] = v end
-    local unset, set = {}, {} -- env takes its -u options before the assignments
-    for k, v in pairs(env) do
-      if v == false then unset[#unset + 1] = "-u " .. k else set[#set + 1] = k .. "=" .. q(v) end
-    end
-    local parts = { "env", table.concat(unset, " "), table.concat(set, " ") }
-    local quoted = {}
-    for i, a in ipairs(args) do quoted[i] = q(a) end
-    local errfile = helper.tmpname()
-    local cmd = ('%s %s %s %s <%s 2>%s; echo "rc=$?"'):format(table.concat(parts, " "), LUA, q(CLI),
-      table.concat(quoted, " "), q(o.stdin or "/dev/null"), q(errfile))
-    local p = assert(io.popen(cmd))
-    local all = p:read("*a")
-    p:close()
-    local err = helper.read_file(errfile) or ""
-    os.remove(errfile)
-    local out, code = all:match("^(.*)rc=(%d+)\n$")
-    assert(code, "no exit status in: " .. all)
-    return no_key({ out = out, err = err, code = tonumber(code) })
-  end
+  -- Runs the command in process (helper.cli_run) or as bin/moveugc, a
+  -- subprocess (helper.cli_bin); returns {out, err, code}. No run may print the API key.
+  local function run(args, o) return no_key(helper.cli_run(sb, args, o)) end
+  local function run_bin(args, o) return no_key(helper.cli_bin(sb, args, o)) end
 
   local function json(r)
     assert.are.equal(0, r.code, r.err)
