@@ -4,9 +4,9 @@
 
 ---@class moveugc.CliIO
 ---@field stdout {write: function}? where output goes (default io.stdout)
----@field stderr {write: function}? where errors and progress go (default io.stderr)
+---@field stderr {write: function}? where errors, progress and MOVEUGC_LOG's lines go (default io.stderr)
 ---@field stdin {read: function}? where `webhooks verify -` reads (default io.stdin)
----@field getenv (fun(name: string): string?)? the environment (default os.getenv)
+---@field getenv (fun(name: string): string?)? the environment, MOVEUGC_LOG included (default os.getenv)
 ---@field tty boolean? stderr is a terminal: progress bars (default: asked of the system)
 
 ---@class moveugc.ClientInfo
@@ -98,6 +98,7 @@
 ---@field max_retries integer? retries of this call's failed requests, 0 to 10
 ---@field response boolean? also return the last HTTP exchange's moveugc.Response (headers included)
 ---@field callback fun(result: any, err: moveugc.Error?, response: moveugc.Response?)? run as a task:
+--- the call returns the moveugc.Task, and step calls callback with its results
 
 ---@class moveugc.Response
 ---@field kind "graphql"|"upload"|"download" the last HTTP exchange of the call
@@ -120,6 +121,15 @@
 ---@field user_agent string? a product token put before the SDK's own (no control characters)
 ---@field ca_file string? CA bundle to verify TLS with
 ---@field log fun(event: table)? per HTTP exchange: kind, operation, status, bytes, ms, attempts, request_id, error, url
+--- (a transfer's, without its query); MOVEUGC_LOG=debug|error also logs to stderr
+---@field getenv (fun(name: string): string?)? the environment MOVE_API_KEY, MOVE_UGC_ENDPOINT_URL,
+--- MOVE_DEFAULT_PAGE_SIZE and MOVEUGC_LOG are read from (default os.getenv)
+---@field stderr {write: function}? where MOVEUGC_LOG's lines and the warning about a raising callback go
+--- (default io.stderr)
+---@field max_body integer? the largest response body accepted, in bytes, 1 or more (default 64 MiB)
+---@field max_transfers integer? concurrent uploads and downloads, 1 to 1024 (default 4)
+---@field step_budget_ms number? deprecated and ignored: transfers run on the worker thread, a step does no I/O
+---@field on_task_error fun(err: any, task: moveugc.Task)? sees errors raised in tasks
 
 ---@class moveugc.Progress
 ---@field state string "RUNNING", "FINISHED", "FAILED", ...
@@ -148,6 +158,10 @@
 ---@field name string?
 ---@field metadata table?
 ---@field options table? floor_plane, track_ball, track_fingers, track_jersey_numbers (booleans),
+--- mocap_model ("M1", "M2", "S1", "S2"); other keys are passed on camelCased
+---@field clip_window {start_time: number, end_time: number}?
+---@field outputs string[]? output types, e.g. {"MAIN_FBX", "MAIN_GLB", "RENDER_VIDEO"}
+---@field expand string[]? "take", "outputs", "client", "rig", "inputs"
 
 ---@class moveugc.JobCreateMulticamArgs: moveugc.JobCreateArgs
 ---@field number_of_actors integer 1 to 100
@@ -497,7 +511,8 @@ function moveugc.user_agent(extra) end
 --- Creates a client. Options: api_key (default $MOVE_API_KEY), endpoint
 --- (default $MOVE_UGC_ENDPOINT_URL or the production URL), timeout (60 s),
 --- connect_timeout (10 s), max_retries (2), page_size ($MOVE_DEFAULT_PAGE_SIZE
---- or 10), user_agent (prepended to the SDK's own), ca_file, log, max_body.
+--- or 10), user_agent (prepended to the SDK's own), ca_file, log, max_body;
+--- getenv and stderr, the environment and the stream it uses instead of the process's.
 ---@param opts moveugc.ClientOptions?
 ---@return moveugc.Client
 function moveugc.new(opts) end

@@ -97,8 +97,8 @@ local function parse(mod)
         local name, r = l:match("^%-%-%-@field%s+([%w_]+%??)%s*(.*)$")
         local ty, desc = read_type(r or "")
         push(class.fields, { name = name, type = ty, desc = desc })
-      elseif class and l:find("^%-%-%-[^%s@|]") and class.fields[1] then -- a field's next line
-        class.fields[#class.fields].desc = class.fields[#class.fields].desc .. " " .. l:sub(4)
+      elseif class and l:find("^%-%-%-%s?[^%s@|]") and class.fields[1] then -- a field's next line
+        class.fields[#class.fields].desc = class.fields[#class.fields].desc .. " " .. l:match("^%-%-%-%s?(.*)$")
       elseif class and not l:find("^%-%-%-|") then
         class, block, block_start = nil, { l }, i
       elseif not class then

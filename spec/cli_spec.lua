@@ -5,14 +5,6 @@
 local helper = require "helper"
 local cjson = require "cjson"
 local moveugc = require "moveugc"
-local cli = require "moveugc.cli"
-
-local ROOT = helper.root
-local CLI = ROOT .. "/bin/moveugc"
-local LUA = helper.flavour -- lua5.4, lua5.3, lua5.1 or luajit: also the interpreter's name
--- this Lua's build of moveugc.core; the ASan build when this run uses it (LD_PRELOAD stays then)
-local ASAN = (os.getenv("LUA_CPATH") or ""):find("/build/asan/", 1, true) ~= nil
-local CDIR = ASAN and "build/asan" or "build/" .. LUA
 
 local SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 local OTHER_SECRET = "whsec_QUJDREVGR0hBQUJDREVGR0hB"
@@ -27,57 +19,10 @@ describe("the moveugc command", function()
     return r
   end
 
-  -- Runs the command in process; returns {out, err, code}. env: variables to
-  -- set (false unsets one); stdin: a file to read from; tty: stderr is a
-  -- terminal. No run may print the API key.
-  local function run(args, o)
-    o = o or {}
-    local env = { MOVE_API_KEY = helper.KEY, MOVE_UGC_ENDPOINT_URL = sb.url }
-    for k, v in pairs(o.env or {}) do env[k] = v or nil end
-    local out, err = {}, {}
-    local function sink(t)
-      return { write = function(_, ...)
-        for i = 1, select("#", ...) do t[#t + 1] = tostring((select(i, ...))) end
-      end }
-    end
-    local stdin = o.stdin and assert(io.open(o.stdin, "rb"))
-    local code = cli.run(args, { stdout = sink(out), stderr = sink(err), tty = o.tty or false,
-      stdin = stdin or { read = function() return nil end }, getenv = function(k) return env[k] end })
-    if stdin then stdin:close() end
-    assert.are.equal("number", type(code))
-    return no_key({ out = table.concat(out), err = table.concat(err), code = code })
-  end
-
-  -- The same as a subprocess: bin/moveugc, as a shell runs it.
-  local function run_bin(args, o)
-    o = o or {}
-    local env = {
-      LUA_PATH = ROOT .. "/binding/?.lua;" .. ROOT .. "/binding/?/init.lua;;",
-      LUA_CPATH = ROOT .. "/" .. CDIR .. "/?.so;;",
-      MOVE_API_KEY = helper.KEY, MOVE_UGC_ENDPOINT_URL = sb.url,
-      MOVE_WEBHOOK_SECRET = false, MOVE_DEFAULT_PAGE_SIZE = false,
-    }
-    if not ASAN then env.LD_PRELOAD = false end
-    for k, v in pairs(o.env or {}) do env[k] = v end
-    local unset, set = {}, {} -- env takes its -u options before the assignments
-    for k, v in pairs(env) do
-      if v == false then unset[#unset + 1] = "-u " .. k else set[#set + 1] = k .. "=" .. q(v) end
-    end
-    local parts = { "env", table.concat(unset, " "), table.concat(set, " ") }
-    local quoted = {}
-    for i, a in ipairs(args) do quoted[i] = q(a) end
-    local errfile = helper.tmpname()
-    local cmd = ('%s %s %s %s <%s 2>%s; echo "rc=$?"'):format(table.concat(parts, " "), LUA, q(CLI),
-      table.concat(quoted, " "), q(o.stdin or "/dev/null"), q(errfile))
-    local p = assert(io.popen(cmd))
-    local all = p:read("*a")
-    p:close()
-    local err = helper.read_file(errfile) or ""
-    os.remove(errfile)
-    local out, code = all:match("^(.*)rc=(%d+)\n$")
-    assert(code, "no exit status in: " .. all)
-    return no_key({ out = out, err = err, code = tonumber(code) })
-  end
+  -- Runs the command in process (helper.cli_run) or as bin/moveugc, a
+  -- subprocess (helper.cli_bin); returns {out, err, code}. No run may print the API key.
+  local function run(args, o) return no_key(helper.cli_run(sb, args, o)) end
+  local function run_bin(args, o) return no_key(helper.cli_bin(sb, args, o)) end
 
   local function json(r)
     assert.are.equal(0, r.code, r.err)
@@ -490,13 +435,14 @@ describe("the moveugc command", function()
     end)
   end)
   describe("completion", function()
-    -- What bash offers for the words typed so far (the last one being completed).
-    local function offers(shell_script, ...)
+    -- What bash offers for the words typed so far (the last one being completed),
+    -- run in `cwd` (default: the spec's folder).
+    local function offers_in(cwd, shell_script, ...)
       local path = dir .. "/completion.bash"
       helper.write_file(path, shell_script)
       local words = {}
       for i, w in ipairs{ "moveugc", ... } do words[i] = q(w) end
-      local p = assert(io.popen(("bash -c %s 2>&1"):format(q(
+      local p = assert(io.popen(("cd %s && bash -c %s 2>&1"):format(q(cwd), q(
         "source " .. q(path) .. "; COMP_WORDS=(" .. table.concat(words, " ") .. "); " ..
         "COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _moveugc; printf '%s\\n' \"${COMPREPLY[@]}\""))))
       local text = p:read("*a")
@@ -505,6 +451,7 @@ describe("the moveugc command", function()
       for w in text:gmatch("[^\n]+") do got[#got + 1] = w end
       return got
     end
+    local function offers(...) return offers_in(dir, ...) end
 
     it("prints a bash script that completes commands, options and values", function()
       local r = run{ "completion", "bash" }
@@ -537,12 +484,43 @@ describe("the moveugc command", function()
         end
       end
     end)
+    it("offers file names whole: no splitting on spaces, no globbing", function()
+      local script = run{ "completion", "bash" }.out
+      local files = dir .. "/files"
+      os.execute("mkdir -p " .. q(files))
+      local names = { "my video.mp4", "[a].mp4", "a.mp4", "b.mp4", "*.mp4", "?.mp4", "x.mp4" }
+      for _, name in ipairs(names) do helper.write_file(files .. "/" .. name, "") end
+      local function sorted(t)
+        local copy = {}
+        for i, v in ipairs(t) do copy[i] = v end
+        table.sort(copy)
+        return copy
+      end
+      local cases = {
+        { "my", { "my video.mp4" } }, -- not "my" and "video.mp4"
+        { "[", { "[a].mp4" } }, -- not a.mp4, which the glob [a].mp4 matches
+        { "*", { "*.mp4" } }, -- not every .mp4
+        { "?", { "?.mp4" } }, -- not a.mp4, b.mp4 and x.mp4
+        { "b", { "b.mp4" } },
+        { "", sorted(names) },
+      }
+      for _, case in ipairs(cases) do
+        assert.are.same(case[2], sorted(offers_in(files, script, "files", "upload", case[1])), case[1])
+      end
+      -- a folder for --dir, whole too
+      os.execute("mkdir -p " .. q(files .. "/out dir"))
+      assert.are.same({ "out dir" }, offers_in(files, script, "jobs", "download", "job-1", "--dir", "out"))
+    end)
     it("prints a zsh script that runs the same through bashcompinit", function()
       local r = run{ "completion", "zsh" }
       assert.are.equal(0, r.code)
       assert.matches("^#compdef moveugc\n", r.out)
       assert.matches("bashcompinit", r.out)
       assert.truthy(r.out:find("_moveugc() {", 1, true))
+      -- zsh is not on every test machine: what keeps names whole in bash (the spec above) is
+      -- there, and no word list is split or globbed on the way into COMPREPLY
+      assert.truthy(r.out:find("done < <(compgen \"$@\")", 1, true))
+      assert.is_nil(r.out:find("=($(", 1, true))
     end)
     it("needs bash or zsh", function()
       for _, a in ipairs{ {}, { "fish" }, { "bash", "zsh" } } do
@@ -566,6 +544,23 @@ describe("the moveugc command", function()
       assert.matches("MOVE_DEFAULT_PAGE_SIZE is not a number: 'many'", r.err)
       r = run({ "client" }, { env = { MOVE_UGC_ENDPOINT_URL = "http://127.0.0.1:1/graphql" } })
       assert.are.equal(8, r.code) -- nothing listens there
+    end)
+    it("takes MOVEUGC_LOG from its getenv and logs to its own stderr, as the binary does", function()
+      local bogus, logged
+      local leaked = helper.process_stderr(function()
+        bogus = run({ "client" }, { env = { MOVEUGC_LOG = "bogus" } })
+        logged = run({ "client" }, { env = { MOVEUGC_LOG = "debug" } })
+      end)
+      assert.are.equal(2, bogus.code)
+      assert.are.equal("", bogus.out)
+      assert.matches("^moveugc: bad environment variable MOVEUGC_LOG %('bogus'", bogus.err)
+      assert.are.equal(0, logged.code, logged.err)
+      assert.matches("^moveugc: graphql GetClient status=200 ", logged.err)
+      assert.are.equal("", leaked)
+      -- the binary, for comparison
+      local bin = run_bin({ "client" }, { env = { MOVEUGC_LOG = "bogus" } })
+      assert.are.equal(2, bin.code)
+      assert.are.equal(bogus.err, bin.err)
     end)
   end)
 

@@ -43,6 +43,82 @@ function helper.tmpname()
   return p
 end
 
+local function shell_quote(s) return "'" .. tostring(s):gsub("'", "'\\''") .. "'" end
+helper.shell_quote = shell_quote
+
+--- Runs the moveugc command in process (moveugc.cli), against sandbox sb;
+-- returns {out, err, code}. o.env: variables to set (false unsets one);
+-- o.stdin: a file to read from; o.tty: stderr is a terminal.
+function helper.cli_run(sb, args, o)
+  o = o or {}
+  local env = { MOVE_API_KEY = helper.KEY, MOVE_UGC_ENDPOINT_URL = sb.url }
+  for k, v in pairs(o.env or {}) do env[k] = v or nil end
+  local out, err = {}, {}
+  local function sink(t)
+    return { write = function(_, ...)
+      for i = 1, select("#", ...) do t[#t + 1] = tostring((select(i, ...))) end
+    end }
+  end
+  local stdin = o.stdin and assert(io.open(o.stdin, "rb"))
+  local code = require("moveugc.cli").run(args, { stdout = sink(out), stderr = sink(err), tty = o.tty or false,
+    stdin = stdin or { read = function() return nil end }, getenv = function(k) return env[k] end })
+  if stdin then stdin:close() end
+  assert(type(code) == "number", "cli.run returned a " .. type(code))
+  return { out = table.concat(out), err = table.concat(err), code = code }
+end
+
+-- this Lua's build of moveugc.core; the ASan build when this run uses it (LD_PRELOAD stays then)
+local ASAN = (os.getenv("LUA_CPATH") or ""):find("/build/asan/", 1, true) ~= nil
+local CDIR = ASAN and "build/asan" or "build/" .. helper.flavour
+
+--- The same as a subprocess: bin/moveugc as a shell runs it, on the Lua
+-- that runs the specs (its name is the interpreter's); returns {out, err, code}.
+function helper.cli_bin(sb, args, o)
+  o = o or {}
+  local root = helper.root
+  local env = {
+    LUA_PATH = root .. "/binding/?.lua;" .. root .. "/binding/?/init.lua;;",
+    LUA_CPATH = root .. "/" .. CDIR .. "/?.so;;",
+    MOVE_API_KEY = helper.KEY, MOVE_UGC_ENDPOINT_URL = sb.url,
+    MOVE_WEBHOOK_SECRET = false, MOVE_DEFAULT_PAGE_SIZE = false,
+  }
+  if not ASAN then env.LD_PRELOAD = false end
+  for k, v in pairs(o.env or {}) do env[k] = v end
+  local unset, set = {}, {} -- env takes its -u options before the assignments
+  for k, v in pairs(env) do
+    if v == false then unset[#unset + 1] = "-u " .. k else set[#set + 1] = k .. "=" .. shell_quote(v) end
+  end
+  local parts = { "env", table.concat(unset, " "), table.concat(set, " ") }
+  local quoted = {}
+  for i, a in ipairs(args) do quoted[i] = shell_quote(a) end
+  local errfile = helper.tmpname()
+  local cmd = ('%s %s %s %s <%s 2>%s; echo "rc=$?"'):format(table.concat(parts, " "), helper.flavour,
+    shell_quote(root .. "/bin/moveugc"), table.concat(quoted, " "), shell_quote(o.stdin or "/dev/null"),
+    shell_quote(errfile))
+  local p = assert(io.popen(cmd))
+  local all = p:read("*a")
+  p:close()
+  local err = read_file(errfile) or ""
+  os.remove(errfile)
+  local out, code = all:match("^(.*)rc=(%d+)\n$")
+  assert(code, "no exit status in: " .. all)
+  return { out = out, err = err, code = tonumber(code) }
+end
+
+--- Runs fn with io.stderr replaced by a stream that keeps what is written to
+-- it; returns that text. What fn raises is raised again, io.stderr restored.
+function helper.process_stderr(fn)
+  local real, kept = io.stderr, {}
+  rawset(io, "stderr", { write = function(self, ...)
+    for i = 1, select("#", ...) do kept[#kept + 1] = tostring((select(i, ...))) end
+    return self
+  end })
+  local ok, err = pcall(fn)
+  rawset(io, "stderr", real)
+  if not ok then error(err, 0) end
+  return table.concat(kept)
+end
+
 --- Starts `node sandbox/server.js --port 0 <args>`; returns a handle with
 -- url (the GraphQL endpoint), base (scheme://host:port) and stop().
 function helper.sandbox(extra)
@@ -153,8 +229,9 @@ end
 function helper.stats(sb) return helper.control(sb, "GET", "/_sandbox/stats") end
 function helper.fault(sb, f) return helper.control(sb, "POST", "/_sandbox/faults", f) end
 --- Queues a canned answer for a GraphQL operation (see sandbox/README.md):
--- { operation = "getJob", count = n, data = ... | response = ... | body = "...",
---   status = n, headers = {...} }; use cjson.null for JSON null inside data.
+-- { operation = "getJob", count = n, data = ... | response = ... | body = "..." |
+--   body_base64 = "..." (raw bytes: require("mime").b64(bytes)), status = n, headers = {...} };
+-- use cjson.null for JSON null inside data.
 function helper.answer(sb, spec) return helper.control(sb, "POST", "/_sandbox/answers", spec) end
 function helper.reset(sb) return helper.control(sb, "POST", "/_sandbox/reset", {}) end
 function helper.advance(sb, seconds)

@@ -290,6 +290,67 @@ describe("the log", function()
     assert.matches("GetJob .*error=not_found", err)
   end)
 
+  describe("the environment and stream a client is given (getenv, stderr)", function()
+    -- a stream that keeps what is written to it
+    local function sink()
+      local t = {}
+      return setmetatable(t, { __index = { write = function(self, ...)
+        for i = 1, select("#", ...) do self[#self + 1] = tostring((select(i, ...))) end
+        return self
+      end, text = function(self) return table.concat(self) end } })
+    end
+
+    local process_stderr = helper.process_stderr
+
+    it("reads MOVEUGC_LOG and the other variables from getenv, and logs to stderr", function()
+      local env = { MOVEUGC_LOG = "debug", MOVE_API_KEY = helper.KEY, MOVE_UGC_ENDPOINT_URL = sb.url,
+        MOVE_DEFAULT_PAGE_SIZE = "7" }
+      local out = sink()
+      local leaked = process_stderr(function()
+        local c = require("moveugc").new{ getenv = function(k) return env[k] end, stderr = out }
+        assert.are.equal(sb.url, c.endpoint)
+        assert.are.equal(7, c.page_size)
+        assert(c.client.retrieve())
+        c:close()
+      end)
+      assert.matches("^moveugc: graphql GetClient status=200 ", out:text())
+      assert.are.equal("", leaked)
+      no_secret(out:text())
+    end)
+
+    it("says a raising log function's error on the stream it is given", function()
+      local out = sink()
+      local leaked = process_stderr(function()
+        local c = helper.client(sb, { stderr = out, log = function() error("boom") end })
+        assert(c.client.retrieve())
+        assert(c.client.retrieve())
+        c:close()
+      end)
+      assert.matches("^moveugc: callback error in log: .*boom.* %(ignored; later ones are not shown%)\n$", out:text())
+      assert.are.equal("", leaked)
+    end)
+
+    it("refuses an unknown MOVEUGC_LOG from getenv, whatever the process has", function()
+      assert.has_error(function()
+        require("moveugc").new{ api_key = helper.KEY, endpoint = sb.url,
+          getenv = function(k) return k == "MOVEUGC_LOG" and "bogus" or nil end }
+      end, "moveugc.new: bad environment variable MOVEUGC_LOG ('bogus': debug, error or off expected)")
+    end)
+
+    it("raises on a getenv or stderr of the wrong kind, naming the option", function()
+      local moveugc = require "moveugc"
+      assert.has_error(function() moveugc.new{ api_key = helper.KEY, getenv = {} } end,
+        "moveugc.new: bad option 'getenv' (function expected, got table)")
+      assert.has_error(function() moveugc.new{ api_key = helper.KEY, stderr = "log.txt" } end,
+        "moveugc.new: bad option 'stderr' (a stream with a write method expected, got string)")
+      assert.has_error(function() moveugc.new{ api_key = helper.KEY, stderr = {} } end,
+        "moveugc.new: bad option 'stderr' (a stream with a write method expected, got table)")
+      assert.has_error(function()
+        moveugc.new{ endpoint = sb.url, getenv = function() return 42 end }
+      end, "moveugc.new: bad option 'getenv' (gave a number for MOVE_API_KEY: a string or nil expected)")
+    end)
+  end)
+
   it("refuses a level it does not know, naming the variable", function()
     local out, err = run_with("verbose", "require('moveugc').new()")
     assert.are.equal("", out)

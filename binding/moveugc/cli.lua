@@ -10,6 +10,7 @@
 -- is never printed; presigned URLs are printed without their query string.
 local moveugc = require "moveugc"
 local core = require "moveugc.core"
+local show = require "moveugc.cli_show"
 
 local cli = {}
 
@@ -96,56 +97,94 @@ end
 
 function Run:out(s) self.stdout:write(self:scrub(s), "\n") end
 
-local LIST_KEYS = { items = true, outputs = true, sources = true, events = true }
+-- ==== the server's answers ==============================================
 
--- A copy fit for json_encode: strings scrubbed, and an empty table kept as []
--- where a list belongs (a LIST_KEYS field, or the top level when key is true).
-local function jsonable(r, v, key)
-  if type(v) == "string" then return r:scrub(v) end
-  if type(v) ~= "table" then return v end
-  local out = {}
-  for k, x in pairs(v) do out[k] = jsonable(r, x, k) end
-  if next(out) == nil and (LIST_KEYS[key] or key == true) then out = core.array(out) end
-  return out
+-- Answers come from the network: any field may hold anything. Values are
+-- shown as they came (moveugc.cli_show); where a command must look inside an
+-- object or a list and finds something else, the answer is the server's
+-- mistake: a protocol error naming the field, before anything is printed.
+
+Run.text, Run.percent, Run.window_text = show.text, show.percent, show.window
+
+--- Stops the command: the answer cannot be shown (kind protocol).
+function Run:malformed(fmt, ...)
+  error(moveugc.errors.new{ kind = "protocol", operation = self.command, message = fmt:format(...) }, 0)
+end
+
+local function field_name(where, key)
+  if type(key) == "number" then return ("%s[%d]"):format(where, key) end
+  return where .. "." .. key
+end
+
+local function what_is(v)
+  if type(v) == "table" then return #v > 0 and "a list" or "an object" end
+  return (type(v):find("^[aeiou]") and "an " or "a ") .. type(v)
+end
+
+--- The object at t[key] of an answer, nil when absent; `where` names t in the error.
+function Run:object(t, key, where)
+  local v = t[key]
+  if v == nil or (type(v) == "table" and #v == 0) then return v end
+  self:malformed("%s is %s, not an object", field_name(where, key), what_is(v))
+end
+
+--- The list of objects at t[key] of an answer, empty when absent.
+function Run:objects(t, key, where)
+  local list = t[key]
+  if list == nil then return {} end
+  if type(list) ~= "table" or (#list == 0 and next(list) ~= nil) then
+    self:malformed("%s is %s, not a list", field_name(where, key), what_is(list))
+  end
+  for i = 1, #list do self:object(list, i, field_name(where, key)) end
+  return list
 end
 
 function Run:json(value, is_list)
-  self.stdout:write(assert(core.json_encode(jsonable(self, value, is_list or nil))), "\n")
+  local text, problem = show.json(value, function(s) return self:scrub(s) end, is_list)
+  if not text then self:malformed("the answer cannot be written as JSON: %s", tostring(problem)) end
+  self.stdout:write(text, "\n")
 end
 
 -- Rows of strings under headers, each column as wide as its widest cell.
 function Run:table(headers, rows)
-  local widths = {}
+  local widths, cells = {}, {}
   for i, h in ipairs(headers) do widths[i] = #h end
-  for _, row in ipairs(rows) do
-    for i = 1, #headers do widths[i] = math.max(widths[i], #tostring(row[i] or "")) end
+  for r, row in ipairs(rows) do
+    cells[r] = {}
+    for i = 1, #headers do
+      cells[r][i] = show.text(row[i]) or ""
+      widths[i] = math.max(widths[i], #cells[r][i])
+    end
   end
-  local function line(cells)
+  local function line(texts)
     local parts = {}
     for i = 1, #headers do
-      local cell = tostring(cells[i] or "")
+      local cell = texts[i]
       parts[i] = cell .. (" "):rep(widths[i] - #cell)
     end
     self:out((table.concat(parts, "  "):gsub("%s+$", "")))
   end
   line(headers)
-  for _, row in ipairs(rows) do line(row) end
+  for _, texts in ipairs(cells) do line(texts) end
 end
 
--- "label  value" lines for one object; nil values are skipped.
+-- "label  value" lines for one object; values with nothing to show are skipped.
 function Run:fields(list)
-  local width = 0
+  local lines, width = {}, 0
   for _, f in ipairs(list) do
-    if f[2] ~= nil then width = math.max(width, #f[1]) end
+    local text = show.text(f[2])
+    if text then
+      lines[#lines + 1] = { f[1], text }
+      width = math.max(width, #f[1])
+    end
   end
-  for _, f in ipairs(list) do
-    if f[2] ~= nil then self:out(("%-" .. width .. "s  %s"):format(f[1], tostring(f[2]))) end
-  end
+  for _, l in ipairs(lines) do self:out(("%-" .. width .. "s  %s"):format(l[1], l[2])) end
 end
 
+-- A JSON value (metadata, options) as JSON text, whatever it is.
 function Run.json_text(v)
   if v == nil then return nil end
-  return (core.json_encode(v))
+  return (show.json(v))
 end
 
 -- A bar redrawn in place on stderr; nil when stderr is not a terminal. The
@@ -156,6 +195,7 @@ function Run:progress_bar(label)
   return function(done, total, note)
     if done_drawing then return end
     local fraction = (total and total > 0) and math.min(done / total, 1) or 0
+    if fraction ~= fraction or fraction < 0 then fraction = 0 end -- a server's percentage may be anything
     local filled = math.floor(fraction * 30 + 0.5)
     err:write(("\r%-12s [%s%s] %3d%% %-11s"):format(label:sub(1, 12), ("#"):rep(filled),
       ("."):rep(30 - filled), math.floor(fraction * 100), note or ""))
@@ -270,8 +310,9 @@ function Run:ugc()
     Run.exit_error(EXIT.auth, "no API key: set MOVE_API_KEY (or give --api-key)")
   end
   self:secret(key)
-  -- everything from this run's environment (getenv), nothing from the process's
-  local o = { api_key = key, page_size = 10,
+  -- everything from this run's environment (getenv), nothing from the process's;
+  -- the SDK's own lines (MOVEUGC_LOG) go to this run's stderr
+  local o = { api_key = key, page_size = 10, getenv = self.getenv, stderr = self.stderr,
     endpoint = self.opts.endpoint or self.getenv("MOVE_UGC_ENDPOINT_URL") or moveugc.DEFAULT_ENDPOINT }
   local page = self.getenv("MOVE_DEFAULT_PAGE_SIZE")
   if page and page ~= "" then
@@ -321,7 +362,7 @@ function Run:show_list(page, columns, row_of, command)
     return self:json({ items = page.items, next_token = page.next_token, limit = page.limit })
   end
   local rows = {}
-  for i, item in ipairs(page.items) do rows[i] = row_of(item) end
+  for i, item in ipairs(page.items) do rows[i] = row_of(item, i) end
   self:table(columns, rows)
   if page.next_token then
     self:out(("more: moveugc %s --next-token %s"):format(command, shell_quote(page.next_token)))
@@ -411,6 +452,11 @@ end
 local function bash_completion()
   local lines = {
     "# moveugc completion for bash: source it, or put it in ~/.local/share/bash-completion/completions/moveugc",
+    "_moveugc_reply() { # COMPREPLY from compgen \"$@\", a word per line: never split on spaces nor globbed",
+    "  local w",
+    "  COMPREPLY=()",
+    "  while IFS= read -r w; do COMPREPLY+=(\"$w\"); done < <(compgen \"$@\")",
+    "}",
     "_moveugc() {",
     "  local cur=\"${COMP_WORDS[COMP_CWORD]}\" prev=\"${COMP_WORDS[COMP_CWORD-1]}\"",
     "  local i w cmd=\"\" skip=0",
@@ -426,9 +472,9 @@ local function bash_completion()
     "  case \"$prev\" in",
   }
   for _, name in ipairs(sorted(VALUES)) do
-    lines[#lines + 1] = ("    --%s) COMPREPLY=($(compgen -W %q -- \"$cur\")); return ;;"):format(name, VALUES[name])
+    lines[#lines + 1] = ("    --%s) _moveugc_reply -W %q -- \"$cur\"; return ;;"):format(name, VALUES[name])
   end
-  lines[#lines + 1] = "    --dir) COMPREPLY=($(compgen -d -- \"$cur\")); return ;;"
+  lines[#lines + 1] = "    --dir) _moveugc_reply -d -- \"$cur\"; return ;;"
   local takes_value = {} -- an id, a name, a number: nothing to offer
   for _, name in ipairs(sorted(OPTIONS)) do
     if OPTIONS[name] ~= "flag" and not VALUES[name] and name ~= "dir" then
@@ -460,9 +506,9 @@ local function bash_completion()
   lines[#lines + 1] = "    *) words=\"\" ;;"
   lines[#lines + 1] = "  esac"
   lines[#lines + 1] = "  if [[ $cur != -* && $cmd == *\" \"* ]]; then # a command's argument: a file or an id"
-  lines[#lines + 1] = "    COMPREPLY=($(compgen -f -- \"$cur\"))"
+  lines[#lines + 1] = "    _moveugc_reply -f -- \"$cur\""
   lines[#lines + 1] = "  else"
-  lines[#lines + 1] = "    COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))"
+  lines[#lines + 1] = "    _moveugc_reply -W \"$words\" -- \"$cur\""
   lines[#lines + 1] = "  fi"
   lines[#lines + 1] = "}"
   lines[#lines + 1] = "complete -o filenames -F _moveugc moveugc"
@@ -534,6 +580,7 @@ local function dispatch(r, argv)
     Run.usage_error("unknown command '%s' (moveugc --help lists them)", group)
   end
   local command = commands[name]
+  r.command = name
   if opts.help then
     r:out(command_help(name))
     return EXIT.ok
@@ -573,9 +620,9 @@ end
 
 ---@class moveugc.CliIO
 ---@field stdout {write: function}? where output goes (default io.stdout)
----@field stderr {write: function}? where errors and progress go (default io.stderr)
+---@field stderr {write: function}? where errors, progress and MOVEUGC_LOG's lines go (default io.stderr)
 ---@field stdin {read: function}? where `webhooks verify -` reads (default io.stdin)
----@field getenv (fun(name: string): string?)? the environment (default os.getenv)
+---@field getenv (fun(name: string): string?)? the environment, MOVEUGC_LOG included (default os.getenv)
 ---@field tty boolean? stderr is a terminal: progress bars (default: asked of the system)
 
 --- Runs the command on argv (the words after `moveugc`) and returns its exit

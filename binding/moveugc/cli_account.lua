@@ -55,8 +55,8 @@ not verify or the timestamp is more than --tolerance seconds (default 300) away.
     local data = type(event.data) == "table" and event.data or {}
     r:fields{ { "verified", event.type or "(no type)" }, { "id", headers["svix-id"] or headers["webhook-id"] },
       { "timestamp", event.timestamp }, { "job", data.job_id }, { "take", data.take_id },
-      { "volume", data.volume_id }, { "state", data.state }, { "done", data.percentage_complete and
-        (data.percentage_complete .. "%") } }
+      { "volume", data.volume_id }, { "state", data.state },
+      { "done", data.percentage_complete ~= nil and r.percent(data.percentage_complete) or nil } }
   end,
 }
 

@@ -3,9 +3,10 @@ local commands = {}
 
 local function show_file(r, file)
   if r.opts.json then return r:json(file) end
+  local client = r:object(file, "client", "file")
   r:fields{
     { "id", file.id }, { "type", file.type }, { "name", file.name }, { "created", file.created },
-    { "url", file.presigned_url }, { "client", file.client and file.client.id },
+    { "url", file.presigned_url }, { "client", client and client.id },
     { "metadata", r.json_text(file.metadata) },
   }
 end

@@ -1,30 +1,44 @@
 --- moveugc.cli_jobs: the `moveugc jobs ...` commands (see moveugc.cli).
 local commands = {}
 
-local function percent(p)
-  if not p then return nil end
-  return ("%s %d%%"):format(p.state or "?", p.percentage_complete or 0)
+-- "RUNNING 40%"
+local function state_text(r, progress)
+  if not progress then return nil end
+  return (r.text(progress.state) or "?") .. " " .. r.percent(progress.percentage_complete)
 end
 
-local function show_outputs(r, outputs)
-  if type(outputs) ~= "table" or #outputs == 0 then return end
-  r:out("outputs")
+-- The job's state as jobs.wait reads it: progress.state, else state.
+local function state_of(job)
+  local p = job.progress
+  local st = type(p) == "table" and p.state or job.state
+  return type(st) == "string" and st or nil
+end
+
+-- The outputs' rows, every one checked before anything is printed.
+local function output_rows(r, job)
   local rows = {}
-  for i, o in ipairs(outputs) do rows[i] = { "  " .. tostring(o.key), o.format, o.file and o.file.id } end
-  r:table({ "  key", "format", "file" }, rows)
+  for i, o in ipairs(r:objects(job, "outputs", "job")) do
+    local file = r:object(o, "file", ("job.outputs[%d]"):format(i))
+    rows[i] = { "  " .. (r.text(o.key) or ""), o.format, file and file.id }
+  end
+  return rows
 end
 
 local function show_job(r, job)
   if r.opts.json then return r:json(job) end
-  local inputs = job.inputs or {}
+  local progress, inputs = r:object(job, "progress", "job"), r:object(job, "inputs", "job") or {}
+  local take, rig = r:object(job, "take", "job"), r:object(job, "rig", "job")
+  local clip = r:object(inputs, "clip_window", "job.inputs")
+  local outputs = output_rows(r, job)
   r:fields{
-    { "id", job.id }, { "name", job.name }, { "state", percent(job.progress) }, { "created", job.created },
-    { "take", job.take and job.take.id }, { "rig", job.rig and job.rig.name },
-    { "actors", inputs.number_of_actors }, { "clip", inputs.clip_window and
-      ("%g:%g"):format(inputs.clip_window.start_time, inputs.clip_window.end_time) },
-    { "options", r.json_text(inputs.options) }, { "metadata", r.json_text(job.metadata) },
+    { "id", job.id }, { "name", job.name }, { "state", state_text(r, progress) }, { "created", job.created },
+    { "take", take and take.id }, { "rig", rig and rig.name }, { "actors", inputs.number_of_actors },
+    { "clip", clip and r.window_text(clip) }, { "options", r.json_text(inputs.options) },
+    { "metadata", r.json_text(job.metadata) },
   }
-  show_outputs(r, job.outputs)
+  if #outputs == 0 then return end
+  r:out("outputs")
+  r:table({ "  key", "format", "file" }, outputs)
 end
 
 commands["jobs list"] = {
@@ -39,9 +53,9 @@ limit}, or a JSON array with --all.]=],
   run = function(r, positional)
     r.no_args(positional)
     local page = r:fetch_list(r:ugc().jobs, r:list_args{ take_id = r.opts["take-id"], expand = r:expand() })
-    r:show_list(page, { "id", "name", "state", "done", "created" }, function(j)
-      local p = j.progress or {}
-      return { j.id, j.name, p.state, ("%d%%"):format(p.percentage_complete or 0), j.created }
+    r:show_list(page, { "id", "name", "state", "done", "created" }, function(j, i)
+      local p = r:object(j, "progress", ("items[%d]"):format(i)) or {}
+      return { j.id, j.name, p.state, r.percent(p.percentage_complete), j.created }
     end, "jobs list")
   end,
 }
@@ -137,20 +151,23 @@ on a terminal, a line per state change otherwise. Exits 11 when the job FAILED.]
     local last_state
     local job = r.need(r:ugc().jobs.wait{
       id = id, timeout = r:number("timeout") or 3600, interval = r:number("interval") or 5,
-      on_progress = function(j)
-        local p = j.progress or {}
+      on_progress = function(j) -- shows what it can: a report never stops the wait
+        local p = type(j.progress) == "table" and j.progress or {}
         if bar then
-          bar(p.percentage_complete or 0, 100, p.state)
+          bar(tonumber(p.percentage_complete) or 0, 100, r.text(p.state))
         elseif p.state ~= last_state then
-          r.stderr:write(("%s %s %d%%\n"):format(j.id, tostring(p.state), p.percentage_complete or 0))
+          r.stderr:write(("%s %s %s\n"):format(r.text(j.id) or "?", r.text(p.state) or "?",
+            r.percent(p.percentage_complete)))
         end
         last_state = p.state
       end,
     })
     if finish then finish() end
     show_job(r, job)
-    local state = job.progress and job.progress.state
-    if state ~= "FINISHED" then r.exit_error(r.EXIT.job_failed, "job %s ended %s", job.id, tostring(state)) end
+    local state = state_of(job)
+    if state ~= "FINISHED" then
+      r.exit_error(r.EXIT.job_failed, "job %s ended %s", r.text(job.id) or "?", tostring(state))
+    end
   end,
 }
 
@@ -170,7 +187,7 @@ Downloads a finished job's outputs into DIR (default ./JOB_ID, created if missin
     local ok, files, err = pcall(r:ugc().jobs.download_outputs, {
       id = id, dir = dir, overwrite = r.opts.overwrite or nil, outputs = #wanted > 0 and wanted or nil,
       on_progress = r.tty and function(done, total, key)
-        bars[key] = bars[key] or r:progress_bar(key)
+        bars[key] = bars[key] or r:progress_bar(r.text(key) or "output")
         bars[key](done, total)
       end or nil,
     })

@@ -1,25 +1,36 @@
 --- moveugc.cli_takes: the `moveugc takes ...` commands (see moveugc.cli).
 local commands = {}
 
+-- "clap 0.5:1.5", "timecode" or nil
+local function sync_text(r, take)
+  local sync = r:object(take, "sync_method", "take")
+  if not sync then return nil end
+  local clap = r:object(sync, "clap_window", "take.sync_method")
+  if clap then return "clap " .. r.window_text(clap) end
+  return sync.timecode_sync and "timecode" or nil
+end
+
+-- The sources' rows, every one checked before anything is printed.
+local function source_rows(r, take)
+  local rows = {}
+  for i, s in ipairs(r:objects(take, "sources", "take")) do
+    local where = ("take.sources[%d]"):format(i)
+    local file, camera = r:object(s, "file", where), r:object(s, "camera_settings", where)
+    rows[i] = { "  " .. (r.text(s.device_label) or ""), s.format, file and file.id, camera and camera.lens }
+  end
+  return rows
+end
+
 local function show_take(r, take)
   if r.opts.json then return r:json(take) end
-  local sync = take.sync_method
-  local sync_text = sync and (sync.clap_window and ("clap %g:%g"):format(sync.clap_window.start_time,
-    sync.clap_window.end_time) or (sync.timecode_sync and "timecode")) or nil
+  local volume, sync, sources = r:object(take, "volume", "take"), sync_text(r, take), source_rows(r, take)
   r:fields{
     { "id", take.id }, { "name", take.name }, { "type", take.take_type }, { "created", take.created },
-    { "volume", take.volume and take.volume.id }, { "sync", sync_text },
-    { "metadata", r.json_text(take.metadata) },
+    { "volume", volume and volume.id }, { "sync", sync }, { "metadata", r.json_text(take.metadata) },
   }
-  if type(take.sources) == "table" and #take.sources > 0 then
-    r:out("sources")
-    local rows = {}
-    for i, s in ipairs(take.sources) do
-      rows[i] = { "  " .. tostring(s.device_label), s.format, s.file and s.file.id,
-        s.camera_settings and s.camera_settings.lens }
-    end
-    r:table({ "  label", "format", "file", "lens" }, rows)
-  end
+  if #sources == 0 then return end
+  r:out("sources")
+  r:table({ "  label", "format", "file", "lens" }, sources)
 end
 
 -- A page or a whole list, as a table or JSON.

@@ -47,7 +47,7 @@ local OPTIONS = {
   api_key = "string", endpoint = "string", endpoint_url = "string", timeout = "number", connect_timeout = "number",
   max_retries = "number", page_size = "number", user_agent = "string", ca_file = "string",
   log = "function", max_body = "number", on_task_error = "function", max_transfers = "number",
-  step_budget_ms = "number",
+  step_budget_ms = "number", getenv = "function", stderr = "stream",
 }
 
 local function option_error(name, problem)
@@ -75,7 +75,7 @@ end
 -- hook's (Client:_exchange): no key, no URL query, no signature in it.
 local LOG_LEVELS = { debug = true, error = true, off = true }
 
-local function stderr_logger(level)
+local function stderr_logger(level, stderr)
   return function(e)
     if level == "error" and not e.error then return end
     local line = { "moveugc:", e.kind, e.operation }
@@ -86,21 +86,52 @@ local function stderr_logger(level)
     if e.request_id then line[#line + 1] = "request_id=" .. e.request_id end
     if e.error then line[#line + 1] = "error=" .. e.error end
     if e.url then line[#line + 1] = "url=" .. e.url end
-    io.stderr:write(table.concat(line, " "), "\n")
+    stderr:write(table.concat(line, " "), "\n")
   end
 end
 
-local function log_option(opts)
-  local level = os.getenv("MOVEUGC_LOG")
+local function log_option(opts, getenv, stderr)
+  local level = getenv("MOVEUGC_LOG")
   if level == nil or level == "" or level == "off" then return opts.log end
   if not LOG_LEVELS[level] then
     error(("moveugc.new: bad environment variable MOVEUGC_LOG ('%s': debug, error or off expected)"):format(level), 0)
   end
-  local env, own = stderr_logger(level), opts.log
+  local env, own = stderr_logger(level, stderr), opts.log
   if not own then return env end
   return function(e) -- both: stderr first, then the caller's (which may raise)
     env(e)
     return own(e)
+  end
+end
+
+-- A stream: io.stderr, or anything with a write method.
+local function is_stream(v)
+  if type(v) ~= "table" and type(v) ~= "userdata" then return false end
+  local ok, write = pcall(function() return v.write end)
+  return ok and write ~= nil
+end
+
+-- The environment the client reads its variables from: getenv, else the process's.
+local function environment(getenv)
+  getenv = getenv or os.getenv
+  return function(name)
+    local v = getenv(name)
+    if v ~= nil and type(v) ~= "string" then
+      option_error("getenv", ("gave a %s for %s: a string or nil expected"):format(type(v), name))
+    end
+    return v
+  end
+end
+
+local function check_types(opts)
+  for k, v in pairs(opts) do
+    local want = OPTIONS[k]
+    if not want then option_error(tostring(k), "unknown option") end
+    if want == "stream" then
+      if not is_stream(v) then option_error(k, "a stream with a write method expected, got " .. type(v)) end
+    elseif type(v) ~= want then
+      option_error(k, want .. " expected, got " .. type(v))
+    end
   end
 end
 
@@ -109,13 +140,10 @@ local function check_options(opts)
   if type(opts) ~= "table" then
     error("moveugc.new: expected a table of options, got " .. type(opts), 0)
   end
-  for k, v in pairs(opts) do
-    local want = OPTIONS[k]
-    if not want then option_error(tostring(k), "unknown option") end
-    if type(v) ~= want then option_error(k, want .. " expected, got " .. type(v)) end
-  end
-  local o = {}
-  o.api_key = opts.api_key or os.getenv("MOVE_API_KEY")
+  check_types(opts)
+  local getenv = environment(opts.getenv)
+  local o = { stderr = opts.stderr or io.stderr }
+  o.api_key = opts.api_key or getenv("MOVE_API_KEY")
   if o.api_key == nil or o.api_key == "" then
     error("moveugc.new: no API key: pass api_key or set MOVE_API_KEY", 0)
   end
@@ -125,7 +153,7 @@ local function check_options(opts)
     option_error("endpoint_url", "names another URL than 'endpoint': pass one of them")
   end
   local endpoint_option = opts.endpoint_url and not opts.endpoint and "endpoint_url" or "endpoint"
-  o.endpoint = opts.endpoint or opts.endpoint_url or os.getenv("MOVE_UGC_ENDPOINT_URL") or M.DEFAULT_ENDPOINT
+  o.endpoint = opts.endpoint or opts.endpoint_url or getenv("MOVE_UGC_ENDPOINT_URL") or M.DEFAULT_ENDPOINT
   if not o.endpoint:find("^https?://[^/]") then
     option_error(endpoint_option, "an http:// or https:// URL expected")
   end
@@ -142,7 +170,7 @@ local function check_options(opts)
   end
   local page = opts.page_size
   if page == nil then
-    local env = os.getenv("MOVE_DEFAULT_PAGE_SIZE")
+    local env = getenv("MOVE_DEFAULT_PAGE_SIZE")
     page = env and tonumber(env) or 10
     if env and not tonumber(env) then
       option_error("page_size", "MOVE_DEFAULT_PAGE_SIZE is not a number")
@@ -164,7 +192,7 @@ local function check_options(opts)
   if o.endpoint:find("[%z\1-\32\127]") then option_error(endpoint_option, "contains a space or control character") end
   o.ca_file = opts.ca_file
   if o.ca_file and o.ca_file:find("%z") then option_error("ca_file", "contains a NUL byte") end
-  o.log = log_option(opts)
+  o.log = log_option(opts, getenv, o.stderr)
   o.max_body = opts.max_body
   if o.max_body ~= nil and not (o.max_body >= 1 and o.max_body <= 2 ^ 53 and o.max_body % 1 == 0) then
     option_error("max_body", "a whole number of bytes, 1 or more, expected")
@@ -271,7 +299,8 @@ function Client:_callback_failed(what, err)
     message = tostring(err) }
   if not self._warned then
     self._warned = true
-    io.stderr:write(tostring(self.callback_error), " (ignored; later ones are not shown)\n")
+    -- the caller's stream may raise too: that must not fail the call either
+    pcall(self._stderr.write, self._stderr, tostring(self.callback_error), " (ignored; later ones are not shown)\n")
   end
 end
 
@@ -507,6 +536,10 @@ end
 ---@field ca_file string? CA bundle to verify TLS with
 ---@field log fun(event: table)? per HTTP exchange: kind, operation, status, bytes, ms, attempts, request_id, error, url
 --- (a transfer's, without its query); MOVEUGC_LOG=debug|error also logs to stderr
+---@field getenv (fun(name: string): string?)? the environment MOVE_API_KEY, MOVE_UGC_ENDPOINT_URL,
+--- MOVE_DEFAULT_PAGE_SIZE and MOVEUGC_LOG are read from (default os.getenv)
+---@field stderr {write: function}? where MOVEUGC_LOG's lines and the warning about a raising callback go
+--- (default io.stderr)
 ---@field max_body integer? the largest response body accepted, in bytes, 1 or more (default 64 MiB)
 ---@field max_transfers integer? concurrent uploads and downloads, 1 to 1024 (default 4)
 ---@field step_budget_ms number? deprecated and ignored: transfers run on the worker thread, a step does no I/O
@@ -515,7 +548,8 @@ end
 --- Creates a client. Options: api_key (default $MOVE_API_KEY), endpoint
 -- (default $MOVE_UGC_ENDPOINT_URL or the production URL), timeout (60 s),
 -- connect_timeout (10 s), max_retries (2), page_size ($MOVE_DEFAULT_PAGE_SIZE
--- or 10), user_agent (prepended to the SDK's own), ca_file, log, max_body.
+-- or 10), user_agent (prepended to the SDK's own), ca_file, log, max_body;
+-- getenv and stderr, the environment and the stream it uses instead of the process's.
 ---@param opts moveugc.ClientOptions?
 ---@return moveugc.Client
 function M.new(opts)
@@ -527,6 +561,7 @@ function M.new(opts)
       ca_file = o.ca_file, max_body = o.max_body, max_transfers = o.max_transfers,
     },
     _log = o.log,
+    _stderr = o.stderr,
     _on_task_error = o.on_task_error,
     _tasks = {},
     _by_co = setmetatable({}, { __mode = "k" }),

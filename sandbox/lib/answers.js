@@ -4,13 +4,15 @@
  * root field of the schema such as getJob, and replaces the sandbox's answer to
  * the next `count` authenticated GraphQL requests that select that field first,
  * oldest answer first. The reply is `data` (the root field's value), a whole
- * JSON `response`, or a raw `body`; all are sent verbatim, unchecked against
- * the schema, so tests can hold hostile answers.
+ * JSON `response`, a raw `body`, or raw bytes in `body_base64` (what a JSON
+ * string cannot carry: invalid UTF-8); all are sent verbatim, unchecked
+ * against the schema, so tests can hold hostile answers.
  */
 const { validateHeaderName, validateHeaderValue } = require('node:http');
 const { parse, getOperationAST, Kind } = require('graphql');
 
-const FORMS = ['data', 'response', 'body'];
+const FORMS = ['data', 'response', 'body', 'body_base64'];
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const KEYS = new Set(['operation', 'count', 'status', 'headers', ...FORMS]);
 const has = (o, k) => Object.prototype.hasOwnProperty.call(o, k);
 
@@ -92,6 +94,9 @@ class Answers {
     const forms = FORMS.filter((k) => has(spec, k));
     if (forms.length !== 1) return `give exactly one of ${FORMS.join(', ')}`;
     if (has(spec, 'body') && typeof spec.body !== 'string') return 'body must be a string';
+    if (has(spec, 'body_base64') && !(typeof spec.body_base64 === 'string' && BASE64.test(spec.body_base64))) {
+      return 'body_base64 must be a base64 string';
+    }
     if (spec.status !== undefined && !(Number.isInteger(spec.status) && spec.status >= 100 && spec.status <= 599)) return 'status must be an HTTP status';
     if (spec.headers !== undefined) {
       const error = headersError(spec.headers);
@@ -117,6 +122,7 @@ class Answers {
     if (answer.count === 0) this.pending.splice(i, 1);
     const reply = { status: answer.status === undefined ? 200 : answer.status, headers: answer.headers || {}, operation: field.operationName };
     if (has(answer, 'body')) reply.body = answer.body;
+    else if (has(answer, 'body_base64')) reply.body = Buffer.from(answer.body_base64, 'base64');
     else if (has(answer, 'response')) reply.json = answer.response;
     else reply.json = { data: { [field.key]: answer.data } };
     return reply;

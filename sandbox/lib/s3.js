@@ -176,8 +176,11 @@ class S3 {
     const size = this.store.outputSize(file);
     const memoKey = `${file.outKey}\n${size}`;
     if (file.md5Memo !== memoKey) {
+      // a block of whole pattern lines (about 1 MiB), so that each block
+      // starts where the bytes served are at the start of a line
+      const pattern = this.store.outputPattern(file);
+      const block = repeatPattern(pattern, 0, pattern.length * Math.max(1, Math.floor((1 << 20) / pattern.length)));
       const hash = crypto.createHash('md5');
-      const block = repeatPattern(this.store.outputPattern(file), 0, 1 << 20);
       for (let done = 0; done < size; done += block.length) hash.update(block.subarray(0, Math.min(block.length, size - done)));
       file.md5 = hash.digest('hex');
       file.md5Memo = memoKey;

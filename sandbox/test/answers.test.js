@@ -97,6 +97,16 @@ test('canned answers', async (t) => {
     assert.strictEqual(h.body.toString(), '<html>busy</html>');
   });
 
+  await t.test('body_base64 is sent as those bytes, invalid UTF-8 included', async () => {
+    const bytes = Buffer.concat([Buffer.from('{"data": {"getJob": {"id": "job-'), Buffer.from([0xff, 0xc3, 0x28, 0xed, 0xa0, 0x80]), Buffer.from('"}}}')]);
+    await answer({ operation: 'getJob', body_base64: bytes.toString('base64') });
+    const r = await gql(sb, GET_JOB, { id: 'job-x' }, { headers: { 'Accept-Encoding': 'gzip' } });
+    assert.strictEqual(r.status, 200);
+    assert.strictEqual(r.headers['content-encoding'], undefined);
+    assert.match(r.headers['content-type'], /^application\/json/);
+    assert.deepStrictEqual(r.body, bytes);
+  });
+
   await t.test('the API key is still checked, and a refused request leaves the answer pending', async () => {
     await answer({ operation: 'getJob', data: { id: 'job-x' } });
     const denied = await gql(sb, GET_JOB, { id: 'job-x' }, { key: null });
@@ -130,7 +140,10 @@ test('canned answers', async (t) => {
       [{ data: {} }, /operation must be/],
       [{ operation: 'GetJob', data: {} }, /not a root field.*did you mean getJob/],
       [{ operation: 'noSuchField', data: {} }, /not a root field/],
-      [{ operation: 'getJob' }, /exactly one of data, response, body/],
+      [{ operation: 'getJob' }, /exactly one of data, response, body, body_base64/],
+      [{ operation: 'getJob', body: 'x', body_base64: 'eA==' }, /exactly one of/],
+      [{ operation: 'getJob', body_base64: 'not base64!' }, /body_base64 must be a base64 string/],
+      [{ operation: 'getJob', body_base64: 12 }, /body_base64 must be a base64 string/],
       [{ operation: 'getJob', data: {}, body: 'x' }, /exactly one of/],
       [{ operation: 'getJob', count: 0, data: {} }, /count must be a positive integer/],
       [{ operation: 'getJob', count: 1.5, data: {} }, /count must be a positive integer/],

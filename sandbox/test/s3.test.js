@@ -4,7 +4,7 @@ const assert = require('node:assert');
 const crypto = require('node:crypto');
 const http = require('node:http');
 const { Readable } = require('node:stream');
-const { startSandbox, data, control, request } = require('../testlib/helpers');
+const { startSandbox, data, control, request, singleCamTake, outputBytes } = require('../testlib/helpers');
 
 const xmlCode = (body) => (/<Code>([^<]+)<\/Code>/.exec(body.toString()) || [])[1];
 
@@ -147,6 +147,22 @@ test('presigned URLs and the S3 endpoints', async (t) => {
     const r2 = await request(url, { headers: { Range: 'bytes=1048570-1048579' } });
     assert.strictEqual(r2.status, 206);
     assert.deepStrictEqual(r2.body, Buffer.concat([chunk.subarray(1048570), chunk.subarray(0, 4)]));
+  });
+
+  await t.test('an output over 1 MiB: the ETag is the MD5 of the bytes served', async () => {
+    const takeId = await singleCamTake(sb);
+    const job = (await data(sb, 'mutation($t: String!) { createSingleCamJob(takeId: $t, outputs: [MAIN_FBX]) { id } }',
+      { t: takeId })).createSingleCamJob;
+    // a size that is no whole number of pattern lines, nor of 1 MiB blocks
+    const size = 3 * (1 << 20) + 12345;
+    assert.strictEqual((await control(sb, `jobs/${job.id}`, { state: 'FINISHED', output_bytes: size })).status, 200);
+    const j = (await data(sb, 'query($j: ID!) { getJob(jobId: $j) { outputs { key file { presignedUrl } } } }',
+      { j: job.id })).getJob;
+    const got = await request(j.outputs[0].file.presignedUrl);
+    assert.strictEqual(got.status, 200);
+    assert.strictEqual(got.body.length, size);
+    assert.deepStrictEqual(got.body, outputBytes(job.id, 'MAIN_FBX', size));
+    assert.strictEqual(got.headers.etag, `"${crypto.createHash('md5').update(got.body).digest('hex')}"`);
   });
 
   await t.test('Range: 206 for a-b, a- and -n; 416 when unsatisfiable', async () => {
