@@ -157,6 +157,55 @@ describe("tasks", function()
     assert.are.equal("woke", t:wait())
   end)
 
+  -- CPU time this process spent while fn ran, against the wall time it took
+  local function cpu_during(fn)
+    local core = require "moveugc.core"
+    local cpu0, wall0 = os.clock(), core.now()
+    fn()
+    return os.clock() - cpu0, core.now() - wall0
+  end
+
+  it("resumes a task that waits for another only once that one is done: step really sleeps", function()
+    local c = helper.client(sb)
+    local sleeper = c:spawn(function() c:_sleep(1) return "slept" end)
+    local waiter = c:spawn(function() return sleeper:wait() end)
+    c:step(0) -- both start: one sleeps, the other waits for it
+    local ms = c:timeout_ms()
+    assert.is_true(ms ~= nil and ms > 500, "timeout_ms is " .. tostring(ms) .. ", not the sleeper's deadline")
+    local steps = 0
+    local cpu, wall = cpu_during(function()
+      while c:pending() > 0 do
+        c:step(0.5)
+        steps = steps + 1
+        assert(steps < 1000, "step never slept")
+      end
+    end)
+    assert.are.equal("slept", waiter:result())
+    assert.is_true(steps <= 10, steps .. " steps for one second of waiting")
+    assert.is_true(cpu < 0.2 * wall, ("%.3f s of CPU in %.3f s of waiting"):format(cpu, wall))
+    c:close()
+  end)
+
+  it("runs upload_many inside a task without spinning while the uploads are on their way", function()
+    local c = helper.client(sb)
+    local items = {}
+    for i = 1, 2 do items[i] = { file = assert(c.files.create{ file_type = "mp4" }), path = sample("j" .. i, 4096) } end
+    helper.fault(sb, { target = "upload", count = 2, delay_ms = 1000 })
+    local t = c:spawn(function() return c.files.upload_many(items) end)
+    c:step(0) -- t starts its two upload tasks and waits for them
+    c:step(0) -- they start their uploads
+    assert.is_nil(c:timeout_ms(), "only the worker can bring news now")
+    local cpu, wall = cpu_during(function()
+      while c:pending() > 0 do c:step(0.5) end
+    end)
+    local results, summary = t:result()
+    assert.is_true(summary.ok, tostring(summary))
+    assert.are.equal(items[2].file, results[2])
+    assert.is_true(wall >= 0.9, "the uploads were not delayed") -- what the CPU bound is about
+    assert.is_true(cpu < 0.2 * wall, ("%.3f s of CPU in %.3f s of waiting"):format(cpu, wall))
+    c:close()
+  end)
+
   it("runs 1,000 small tasks in bounded memory", function()
     local job = assert(ugc.jobs.create{ take_id = take.id })
     local function batch()

@@ -179,18 +179,20 @@ function tasks.sleep(client, seconds)
 end
 
 --- Waits for other tasks (used by upload_many): yields inside a task,
--- steps the client outside one.
+-- steps the client outside one. Inside a task it waits for one unfinished
+-- task at a time (task.joining), and step resumes it only once that one is
+-- done: a waiting task costs nothing until then.
 function tasks.join(client, list)
-  local function all_done()
-    for _, t in ipairs(list) do if not t:done() then return false end end
-    return true
-  end
   local task = current(client)
-  while not all_done() do
+  local i = 1
+  while true do
+    while list[i] and list[i]:done() do i = i + 1 end
+    local other = list[i]
+    if not other then return end
     if task then
-      task.joining = true
+      task.joining = other
       coroutine.yield()
-      task.joining = false
+      task.joining = nil
       check_cancelled(task)
     else
       client:step(0.05)
@@ -201,13 +203,25 @@ end
 -- ==== the client's side =================================================
 
 -- What a task waits on, innermost first: a sleep or a join inside a progress
--- function comes before the transfer that function watches.
+-- function comes before the transfer that function watches. A joining task
+-- is runnable once the task it waits for is done; a watched transfer's task
+-- runs every step (its progress function is called at most every 100 ms).
 local function runnable(task, now)
   if task.status == "new" then return true end
   if task.wake then return now >= task.wake end
-  if task.joining then return true end
+  if task.joining then return task.joining:done() end
   if task.req then return task.req:done() or task.watch end
   return false
+end
+
+-- The same, in time: seconds until the task may run (0: now), or nil when
+-- only the worker's news or another task's end can make it runnable.
+local function wait_of(task, now)
+  if task.status == "new" then return 0 end
+  if task.wake then return math.max(0, task.wake - now) end
+  if task.joining then return task.joining:done() and 0 or nil end
+  if task.req and task.req:done() then return 0 end
+  return nil
 end
 
 local function finish(client, task, ok, ...)
@@ -264,11 +278,11 @@ function tasks.step(client, timeout)
   local list, now = client._tasks, core.now()
   local wait = timeout
   for _, task in ipairs(list) do
-    if task.status == "new" or task.joining or (task.req and task.req:done()) then
-      wait = 0
-      break
+    local s = task.co and wait_of(task, now)
+    if s then
+      wait = math.max(0, math.min(wait, s))
+      if wait == 0 then break end
     end
-    if task.wake then wait = math.max(0, math.min(wait, task.wake - now)) end
   end
   client._session:step(wait)
   now = core.now()
@@ -309,10 +323,9 @@ function tasks.timeout_ms(client)
   local best = client._session:timeout_ms()
   local now = core.now()
   for _, task in ipairs(client._tasks) do
-    local ms
-    if task.status == "new" or task.joining or (task.req and task.req:done()) then ms = 0
-    elseif task.watch then ms = PROGRESS_INTERVAL * 1000
-    elseif task.wake then ms = math.max(0, math.ceil((task.wake - now) * 1000)) end
+    local s = task.co and wait_of(task, now)
+    local ms = s and math.ceil(s * 1000)
+    if not s and task.co and task.watch and task.req and not task.joining then ms = PROGRESS_INTERVAL * 1000 end
     if ms and (best == nil or ms < best) then best = ms end
   end
   return best
