@@ -206,6 +206,19 @@ describe("tasks", function()
     c:close()
   end)
 
+  it("fails a task whose {callback = fn} raises with kind callback, its message kept", function()
+    local seen
+    local c = helper.client(sb, { on_task_error = function(err) seen = err end })
+    local t = c.client.retrieve{ callback = function(me) error("the callback broke on " .. me.id, 0) end }
+    frames(c)
+    local me, err = t:result()
+    assert.is_nil(me)
+    assert.are.equal("callback", err.kind)
+    assert.matches("^the callback broke on client%-", err.message)
+    assert.are.equal(err, seen)
+    c:close()
+  end)
+
   it("runs 1,000 small tasks in bounded memory", function()
     local job = assert(ugc.jobs.create{ take_id = take.id })
     local function batch()

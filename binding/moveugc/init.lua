@@ -376,7 +376,8 @@ Client.__close = Client.close
 ---@field max_retries integer? retries of this call's failed requests, 0 to 10
 ---@field response boolean? also return the last HTTP exchange's moveugc.Response (headers included)
 ---@field callback fun(result: any, err: moveugc.Error?, response: moveugc.Response?)? run as a task:
---- the call returns the moveugc.Task, and step calls callback with its results
+--- the call returns the moveugc.Task, and step calls callback with its results (an error it raises
+--- fails the task with kind "callback")
 
 ---@class moveugc.Response
 ---@field kind "graphql"|"upload"|"download" the last HTTP exchange of the call
@@ -431,12 +432,14 @@ local function call_with(client, fname, fn, opts, ...)
   local c = with_options(client, fname, opts)
   local response = opts.response and c._response or nil
   if opts.callback then
-    local callback, args = opts.callback, pack(...)
-    return client:spawn(function()
+    local args, task = pack(...), nil
+    task = client:spawn(function()
       local result, err = fn(c, unpack(args, 1, args.n))
-      callback(result, err, response)
+      tasks.deliver(task, result, err, response)
       return result, err, response
     end)
+    task.callback = opts.callback
+    return task
   end
   local result, err = fn(c, ...)
   if response then return result, err, response end

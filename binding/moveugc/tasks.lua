@@ -224,6 +224,16 @@ local function wait_of(task, now)
   return nil
 end
 
+--- Runs a call's {callback = fn} (moveugc.CallOptions) once, with the call's
+-- results: inside its task, so its SDK calls yield too. An error it raises
+-- fails the task with kind "callback".
+function tasks.deliver(task, ...)
+  if task.delivered then return end
+  task.delivered, task.in_callback = true, true
+  task.callback(...)
+  task.in_callback = false
+end
+
 local function finish(client, task, ok, ...)
   if coroutine.status(task.co) ~= "dead" then return end
   client._by_co[task.co] = nil
@@ -237,8 +247,8 @@ local function finish(client, task, ok, ...)
   end
   local err = ...
   if not errors.is(err) then
-    local kind = (err == task.callback_error and err ~= nil) and "callback" or nil
-    err = errors._from_raised(err, kind, debug.traceback(task.co))
+    local callback = (err == task.callback_error and err ~= nil) or task.in_callback
+    err = errors._from_raised(err, callback and "callback" or nil, debug.traceback(task.co))
   end
   task.status, task.error = task.cancelled and "cancelled" or "failed", err
   local observer = client._on_task_error
