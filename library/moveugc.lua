@@ -25,7 +25,7 @@
 ---| "unsupported" # this machine lacks something the SDK needs (MD5 on a FIPS-only OpenSSL)
 ---| "expired" # a presigned URL's time ran out (S3's 403 "Request has expired")
 ---| "integrity" # a transfer's bytes do not match the server's ETag (MD5)
----| "cancelled" # a transfer stopped by its progress function (returning false)
+---| "cancelled" # a task or transfer stopped: its progress function returned false, task:cancel(), ugc:close()
 ---| "signature" # a webhook delivery failed verification (moveugc.webhook_signature.verify); see err.reason
 
 ---@class moveugc.Error
@@ -98,7 +98,9 @@
 ---@field max_retries integer? retries of this call's failed requests, 0 to 10
 ---@field response boolean? also return the last HTTP exchange's moveugc.Response (headers included)
 ---@field callback fun(result: any, err: moveugc.Error?, response: moveugc.Response?)? run as a task:
---- the call returns the moveugc.Task, and step calls callback with its results
+--- the call returns the moveugc.Task, and step calls callback once with its results (nil and an
+--- error of kind "cancelled" when the task is cancelled or the client closed first; an error it
+--- raises fails the task with kind "callback")
 
 ---@class moveugc.Response
 ---@field kind "graphql"|"upload"|"download" the last HTTP exchange of the call
@@ -280,7 +282,8 @@ function Task:result() end
 function Task:wait() end
 
 --- Stops the task: its transfer in flight is cancelled (a download leaves no
---- file at its destination), and it ends with an error of kind "cancelled".
+--- file at its destination), and it ends with an error of kind "cancelled". A
+--- call's {callback = fn} that has not run yet runs once, with nil and that error.
 function Task:cancel() end
 
 ---@class moveugc.Volume
@@ -471,7 +474,11 @@ function Client:fd() end
 ---@return integer[] read, integer[] write
 function Client:sockets() end
 
---- Closes the client's connection; later calls raise. Safe to call twice.
+--- Closes the client's connection; later calls raise (but step returns 0,
+--- and timeout_ms nil). Every unfinished task ends as cancelled first (its
+--- transfer stopped, a download's `.part` removed, a call's callback run once
+--- with nil, err): `task:wait()` gives nil, err of kind "cancelled". Safe to
+--- call twice, and from inside a task or a callback.
 function Client:close() end
 
 --- The escape hatch: any GraphQL document, the server's own field names back.

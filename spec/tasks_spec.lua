@@ -157,6 +157,183 @@ describe("tasks", function()
     assert.are.equal("woke", t:wait())
   end)
 
+  -- CPU time this process spent while fn ran, against the wall time it took
+  local function cpu_during(fn)
+    local core = require "moveugc.core"
+    local cpu0, wall0 = os.clock(), core.now()
+    fn()
+    return os.clock() - cpu0, core.now() - wall0
+  end
+
+  it("resumes a task that waits for another only once that one is done: step really sleeps", function()
+    local c = helper.client(sb)
+    local sleeper = c:spawn(function() c:_sleep(1) return "slept" end)
+    local waiter = c:spawn(function() return sleeper:wait() end)
+    c:step(0) -- both start: one sleeps, the other waits for it
+    local ms = c:timeout_ms()
+    assert.is_true(ms ~= nil and ms > 500, "timeout_ms is " .. tostring(ms) .. ", not the sleeper's deadline")
+    local steps = 0
+    local cpu, wall = cpu_during(function()
+      while c:pending() > 0 do
+        c:step(0.5)
+        steps = steps + 1
+        assert(steps < 1000, "step never slept")
+      end
+    end)
+    assert.are.equal("slept", waiter:result())
+    assert.is_true(steps <= 10, steps .. " steps for one second of waiting")
+    assert.is_true(cpu < 0.2 * wall, ("%.3f s of CPU in %.3f s of waiting"):format(cpu, wall))
+    c:close()
+  end)
+
+  it("runs upload_many inside a task without spinning while the uploads are on their way", function()
+    local c = helper.client(sb)
+    local items = {}
+    for i = 1, 2 do items[i] = { file = assert(c.files.create{ file_type = "mp4" }), path = sample("j" .. i, 4096) } end
+    helper.fault(sb, { target = "upload", count = 2, delay_ms = 1000 })
+    local t = c:spawn(function() return c.files.upload_many(items) end)
+    c:step(0) -- t starts its two upload tasks and waits for them
+    c:step(0) -- they start their uploads
+    assert.is_nil(c:timeout_ms(), "only the worker can bring news now")
+    local cpu, wall = cpu_during(function()
+      while c:pending() > 0 do c:step(0.5) end
+    end)
+    local results, summary = t:result()
+    assert.is_true(summary.ok, tostring(summary))
+    assert.are.equal(items[2].file, results[2])
+    assert.is_true(wall >= 0.9, "the uploads were not delayed") -- what the CPU bound is about
+    assert.is_true(cpu < 0.2 * wall, ("%.3f s of CPU in %.3f s of waiting"):format(cpu, wall))
+    c:close()
+  end)
+
+  it("fails a task whose {callback = fn} raises with kind callback, its message kept", function()
+    local seen
+    local c = helper.client(sb, { on_task_error = function(err) seen = err end })
+    local t = c.client.retrieve{ callback = function(me) error("the callback broke on " .. me.id, 0) end }
+    frames(c)
+    local me, err = t:result()
+    assert.is_nil(me)
+    assert.are.equal("callback", err.kind)
+    assert.matches("^the callback broke on client%-", err.message)
+    assert.are.equal(err, seen)
+    c:close()
+  end)
+
+  describe("closing", function()
+    local file, src
+    setup(function()
+      src = sample("close-src.mp4", 400000)
+      file = assert(ugc.files.retrieve(assert(ugc.files.upload_path{ path = src }).id))
+    end)
+    -- a stall no download took (one cancelled before it reached the server) must not slow later ones
+    after_each(function() helper.control(sb, "DELETE", "/_sandbox/faults") end)
+
+    local function size(path)
+      local f = io.open(path, "rb")
+      if not f then return nil end
+      local n = f:seek("end")
+      f:close()
+      return n
+    end
+
+    local function cancelled(t, what)
+      assert.are.equal("cancelled", t.status, what)
+      local r, err = t:wait()
+      assert.is_nil(r, what)
+      assert.are.equal("cancelled", err.kind, what)
+    end
+
+    it("ends every task as cancelled: callbacks run once, no .part stays, wait() returns", function()
+      local c = helper.client(sb, { max_transfers = 1 })
+      local dst = dir .. "/closing.bin"
+      helper.fault(sb, { target = "download", stall_ms = 20000 }) -- half the bytes, then a long pause
+      local down = c:spawn(function() return c.files.download{ file = file, path = dst } end)
+      local n = 0
+      while (size(dst .. ".part") or 0) == 0 do -- the download holds the one slot, half written
+        c:step(0.01)
+        n = n + 1
+        assert(n < 5000, "the download never started")
+      end
+      local calls, got, ups = {}, {}, {}
+      for i = 1, 4 do -- queued behind it
+        local f = assert(c.files.create{ file_type = "mp4" })
+        ups[i] = c.files.upload({ file = f, path = sample("close-up" .. i, 100000) }, { callback = function(r, err)
+          calls[i], got[i] = (calls[i] or 0) + 1, { r, err }
+        end })
+      end
+      local sleeper = c:spawn(function() c:_sleep(60) return "woke" end)
+      local waiter = c:spawn(function() return down:wait() end)
+      for _ = 1, 3 do c:step(0) end
+      local unstarted = c.client.retrieve{ callback = function(me, err)
+        calls.unstarted, got.unstarted = (calls.unstarted or 0) + 1, { me, err }
+      end }
+      for i = 1, 4 do assert.are.equal("running", ups[i].status) end
+      c:close()
+      for i = 1, 4 do
+        cancelled(ups[i], "upload " .. i)
+        assert.are.equal(1, calls[i], "upload " .. i .. "'s callback")
+        assert.is_nil(got[i][1])
+        assert.are.equal("cancelled", got[i][2].kind)
+      end
+      cancelled(down, "the download")
+      cancelled(sleeper, "the sleeper")
+      cancelled(waiter, "the task waiting for the download")
+      cancelled(unstarted, "the task that never started")
+      assert.are.equal(1, calls.unstarted)
+      assert.is_nil(got.unstarted[1])
+      assert.are.equal("cancelled", got.unstarted[2].kind)
+      assert.is_nil(size(dst .. ".part"), "the download left its .part")
+      assert.is_nil(size(dst))
+      assert.are.equal(0, c:pending())
+      assert.are.equal(0, c:step(0)) -- stepping a closed client does nothing, and does not raise
+      assert.is_nil(c:timeout_ms())
+      assert.has_error(function() c.client.retrieve() end, "moveugc: the client is closed")
+      c:close() -- twice is fine
+    end)
+
+    it("from inside a task, a callback or a progress function, ends everything without raising", function()
+      local c = helper.client(sb)
+      local other = c:spawn(function() c:_sleep(60) end)
+      local closer = c:spawn(function()
+        assert(c.client.retrieve())
+        c:close()
+        return "after close"
+      end)
+      frames(c)
+      cancelled(other, "the other task")
+      cancelled(closer, "the task that closed")
+
+      local c2 = helper.client(sb)
+      local dst2 = dir .. "/closed-by-callback.bin"
+      helper.fault(sb, { target = "download", stall_ms = 20000 })
+      local down = c2:spawn(function() return c2.files.download{ file = file, path = dst2 } end)
+      local called = 0
+      local t2 = c2.client.retrieve{ callback = function()
+        called = called + 1
+        c2:close()
+      end }
+      frames(c2)
+      assert.are.equal(1, called)
+      cancelled(down, "the download")
+      cancelled(t2, "the task whose callback closed")
+      assert.is_nil(size(dst2 .. ".part"))
+      assert.is_nil(size(dst2))
+
+      local c3 = helper.client(sb)
+      local dst3 = dir .. "/closed-by-progress.bin"
+      helper.fault(sb, { target = "download", stall_ms = 20000 })
+      local t3 = c3:spawn(function()
+        return c3.files.download{ file = file, path = dst3, on_progress = function(got)
+          if got > 0 then c3:close() end
+        end }
+      end)
+      frames(c3)
+      cancelled(t3, "the task whose progress function closed")
+      assert.is_nil(size(dst3 .. ".part"))
+      assert.is_nil(size(dst3))
+    end)
+  end)
+
   it("runs 1,000 small tasks in bounded memory", function()
     local job = assert(ugc.jobs.create{ take_id = take.id })
     local function batch()

@@ -159,6 +159,26 @@ describe("file transfers", function()
       assert(ugc.files.download{ url = file.presigned_url, path = dst })
       assert.are.equal(md5sum(src), md5sum(dst))
     end)
+    it("reports a folder removed mid-way as kind file, not as a cut to resume", function()
+      local c0 = helper.client(sb, { max_retries = 0 })
+      local sub = dir .. "/gone"
+      assert(os.execute("mkdir -p " .. sub))
+      helper.fault(sb, { target = "download", stall_ms = 300 }) -- half the bytes, a pause, the rest
+      local removed = false
+      local path, err = c0.files.download{ file = file, path = sub .. "/x.mp4", on_progress = function(got)
+        if got > 0 and not removed then
+          removed = true
+          os.execute(("rm -rf %q"):format(sub))
+        end
+      end }
+      c0:close()
+      assert.is_true(removed)
+      assert.is_nil(path)
+      assert.are.equal("file", err.kind)
+      assert.is_false(err.retryable)
+      assert.matches("x%.mp4%.part disappeared", err.message)
+      assert.is_nil(helper.read_file(sub))
+    end)
     it("refreshes an expired URL when it knows the file", function()
       helper.advance(sb, 3600)
       local dst = dir .. "/fresh.mp4"

@@ -15,7 +15,7 @@ local M = {}
 ---| "unsupported" # this machine lacks something the SDK needs (MD5 on a FIPS-only OpenSSL)
 ---| "expired" # a presigned URL's time ran out (S3's 403 "Request has expired")
 ---| "integrity" # a transfer's bytes do not match the server's ETag (MD5)
----| "cancelled" # a transfer stopped by its progress function (returning false)
+---| "cancelled" # a task or transfer stopped: its progress function returned false, task:cancel(), ugc:close()
 ---| "signature" # a webhook delivery failed verification (moveugc.webhook_signature.verify); see err.reason
 
 ---@class moveugc.Error

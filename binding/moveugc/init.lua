@@ -399,8 +399,15 @@ local function graphql(self, query, variables)
   return self:_send(op_name or "graphql", documents.prefix(query, op_name), variables, mutation, false, true)
 end
 
---- Closes the client's connection; later calls raise. Safe to call twice.
+--- Closes the client's connection; later calls raise (but step returns 0,
+-- and timeout_ms nil). Every unfinished task ends as cancelled first (its
+-- transfer stopped, a download's `.part` removed, a call's callback run once
+-- with nil, err): `task:wait()` gives nil, err of kind "cancelled". Safe to
+-- call twice, and from inside a task or a callback.
 function Client:close()
+  if self._closed then return end
+  self._closed = true
+  tasks.close(self)
   self._session:close()
 end
 Client.__close = Client.close
@@ -410,7 +417,9 @@ Client.__close = Client.close
 ---@field max_retries integer? retries of this call's failed requests, 0 to 10
 ---@field response boolean? also return the last HTTP exchange's moveugc.Response (headers included)
 ---@field callback fun(result: any, err: moveugc.Error?, response: moveugc.Response?)? run as a task:
---- the call returns the moveugc.Task, and step calls callback with its results
+--- the call returns the moveugc.Task, and step calls callback once with its results (nil and an
+--- error of kind "cancelled" when the task is cancelled or the client closed first; an error it
+--- raises fails the task with kind "callback")
 
 ---@class moveugc.Response
 ---@field kind "graphql"|"upload"|"download" the last HTTP exchange of the call
@@ -465,12 +474,14 @@ local function call_with(client, fname, fn, opts, ...)
   local c = with_options(client, fname, opts)
   local response = opts.response and c._response or nil
   if opts.callback then
-    local callback, args = opts.callback, pack(...)
-    return client:spawn(function()
+    local args, task = pack(...), nil
+    task = client:spawn(function()
       local result, err = fn(c, unpack(args, 1, args.n))
-      callback(result, err, response)
+      tasks.deliver(task, result, err, response) -- once: a cancel before this delivers nil, err
       return result, err, response
     end)
+    task.callback, task.response = opts.callback, response
+    return task
   end
   local result, err = fn(c, ...)
   if response then return result, err, response end

@@ -55,23 +55,10 @@ function Task:wait()
 end
 
 --- Stops the task: its transfer in flight is cancelled (a download leaves no
--- file at its destination), and it ends with an error of kind "cancelled".
+-- file at its destination), and it ends with an error of kind "cancelled". A
+-- call's {callback = fn} that has not run yet runs once, with nil and that error.
 function Task:cancel()
-  if self:done() or self.cancelled then return end
-  self.cancelled = true
-  if self.req then self.req:cancel() end
-  self.error = errors.new{ kind = "cancelled", message = "the task was cancelled" }
-  if self.co and (coroutine.running() == self.co or tasks.current(self.client) == self) then
-    return -- cancelled from inside (a progress function): it unwinds as it returns
-  end
-  -- one last resume lets the interrupted call clean up (.part files); any
-  -- further SDK call in the task raises, so it ends there
-  if self.status ~= "new" and coroutine.status(self.co) == "suspended" then
-    coroutine.resume(self.co)
-  end
-  self.status = "cancelled"
-  if self.co then self.client._by_co[self.co] = nil end
-  self.co, self.req = nil, nil
+  tasks.cancel(self, "the task was cancelled")
 end
 
 -- ==== inside a task =====================================================
@@ -179,18 +166,20 @@ function tasks.sleep(client, seconds)
 end
 
 --- Waits for other tasks (used by upload_many): yields inside a task,
--- steps the client outside one.
+-- steps the client outside one. Inside a task it waits for one unfinished
+-- task at a time (task.joining), and step resumes it only once that one is
+-- done: a waiting task costs nothing until then.
 function tasks.join(client, list)
-  local function all_done()
-    for _, t in ipairs(list) do if not t:done() then return false end end
-    return true
-  end
   local task = current(client)
-  while not all_done() do
+  local i = 1
+  while true do
+    while list[i] and list[i]:done() do i = i + 1 end
+    local other = list[i]
+    if not other then return end
     if task then
-      task.joining = true
+      task.joining = other
       coroutine.yield()
-      task.joining = false
+      task.joining = nil
       check_cancelled(task)
     else
       client:step(0.05)
@@ -201,20 +190,52 @@ end
 -- ==== the client's side =================================================
 
 -- What a task waits on, innermost first: a sleep or a join inside a progress
--- function comes before the transfer that function watches.
+-- function comes before the transfer that function watches. A joining task
+-- is runnable once the task it waits for is done; a watched transfer's task
+-- runs every step (its progress function is called at most every 100 ms).
 local function runnable(task, now)
   if task.status == "new" then return true end
   if task.wake then return now >= task.wake end
-  if task.joining then return true end
+  if task.joining then return task.joining:done() end
   if task.req then return task.req:done() or task.watch end
   return false
 end
 
-local function finish(client, task, ok, ...)
-  if coroutine.status(task.co) ~= "dead" then return end
-  client._by_co[task.co] = nil
+-- The same, in time: seconds until the task may run (0: now), or nil when
+-- only the worker's news or another task's end can make it runnable.
+local function wait_of(task, now)
+  if task.status == "new" then return 0 end
+  if task.wake then return math.max(0, task.wake - now) end
+  if task.joining then return task.joining:done() and 0 or nil end
+  if task.req and task.req:done() then return 0 end
+  return nil
+end
+
+--- Runs a call's {callback = fn} (moveugc.CallOptions) once, with the call's
+-- results: inside its task, so its SDK calls yield too. An error it raises
+-- fails the task with kind "callback".
+function tasks.deliver(task, ...)
+  if task.delivered then return end
+  task.delivered, task.in_callback = true, true
+  task.callback(...)
+  task.in_callback = false
+end
+
+-- A cancelled task's callback that has not run yet runs now, once, with nil
+-- and the task's error; an error it raises goes to ugc.callback_error.
+local function deliver_cancelled(task)
+  if not task.callback or task.delivered then return end
+  local ok, err = pcall(tasks.deliver, task, nil, task.error, task.response)
+  task.in_callback = false
+  if not ok then task.client:_callback_failed("callback", err) end
+end
+
+local function finish(client, task, co, ok, ...)
+  if coroutine.status(co) ~= "dead" then return end
+  client._by_co[co] = nil
   if task.cancelled then
     task.status = "cancelled" -- task.error says so, whatever the function returned
+    deliver_cancelled(task)
     return
   end
   if ok then
@@ -223,22 +244,58 @@ local function finish(client, task, ok, ...)
   end
   local err = ...
   if not errors.is(err) then
-    local kind = (err == task.callback_error and err ~= nil) and "callback" or nil
-    err = errors._from_raised(err, kind, debug.traceback(task.co))
+    local callback = (err == task.callback_error and err ~= nil) or task.in_callback
+    err = errors._from_raised(err, callback and "callback" or nil, debug.traceback(co))
   end
-  task.status, task.error = task.cancelled and "cancelled" or "failed", err
+  task.status, task.error = "failed", err
   local observer = client._on_task_error
   if observer then pcall(observer, err, task) end
 end
 
 local function resume(client, task)
+  local co = task.co -- (a close inside the task may clear task.co)
   if task.status == "new" then
     task.status = "running"
-    finish(client, task, coroutine.resume(task.co, unpack(task.args, 1, task.args.n)))
+    finish(client, task, co, coroutine.resume(co, unpack(task.args, 1, task.args.n)))
   else
-    finish(client, task, coroutine.resume(task.co))
+    finish(client, task, co, coroutine.resume(co))
   end
   if task.status ~= "running" then task.co = nil end
+end
+
+--- Ends a task with an error of kind "cancelled" saying why: its transfer in
+-- flight is cancelled, one last resume lets the interrupted call clean up (a
+-- download removes its .part), and a call's callback that has not run yet
+-- runs once with nil and that error.
+function tasks.cancel(task, message)
+  if task:done() or task.cancelled then return end
+  task.cancelled = true
+  if task.req then task.req:cancel() end -- done when this returns
+  task.error = errors.new{ kind = "cancelled", message = message }
+  local co, client = task.co, task.client
+  if co and (coroutine.running() == co or current(client) == task) then
+    return -- cancelled from inside (its code, a progress function): it unwinds as it returns
+  end
+  -- any further SDK call in the task raises, so it ends there
+  if task.status ~= "new" and co and coroutine.status(co) == "suspended" then
+    local ok, err = coroutine.resume(co)
+    if not ok and task.in_callback then client:_callback_failed("callback", err) end
+  end
+  task.status = "cancelled"
+  if co then client._by_co[co] = nil end
+  task.co, task.req = nil, nil
+  deliver_cancelled(task)
+end
+
+--- The client is closing (or closed): every unfinished task ends as
+-- cancelled, "the client was closed". Called before the session closes, so
+-- each interrupted call cleans up; step drops them from the list.
+function tasks.close(client)
+  local list, i = client._tasks, 1
+  while list[i] do -- a callback run here may spawn: that task ends too
+    tasks.cancel(list[i], "the client was closed")
+    i = i + 1
+  end
 end
 
 --- Runs fn(...) as an SDK task, starting at the next step.
@@ -250,7 +307,9 @@ function tasks.spawn(client, fn, ...)
   task.co = coroutine.create(fn)
   client._by_co[task.co] = task
   client._tasks[#client._tasks + 1] = task
-  client._session:notify() -- a host waiting on fd() steps, and the task starts
+  -- a host waiting on fd() steps, and the task starts (on a closed client,
+  -- the next step ends it as cancelled)
+  if not client._closed then client._session:notify() end
   return task
 end
 
@@ -263,25 +322,29 @@ function tasks.step(client, timeout)
   end
   timeout = timeout or 0
   local list, now = client._tasks, core.now()
-  local wait, pending = timeout, false
-  for _, task in ipairs(list) do
-    if not task:done() then pending = true end
-    if task.status == "new" or task.joining or (task.req and task.req:done()) then
-      wait = 0
-      break
+  if client._closed then
+    tasks.close(client) -- tasks spawned since: they end cancelled too
+  else
+    local wait, pending = timeout, false
+    for _, task in ipairs(list) do
+      if not task:done() then pending = true end
+      local s = task.co and wait_of(task, now)
+      if s then
+        wait = math.max(0, math.min(wait, s))
+        if wait == 0 then break end
+      end
     end
-    if task.wake then wait = math.max(0, math.min(wait, task.wake - now)) end
+    if not pending then wait = 0 end -- nothing would ever end the wait
+    client._session:step(wait)
+    now = core.now()
+    local n = #list
+    client._stepping = true
+    for i = 1, n do
+      local task = list[i]
+      if task.co and runnable(task, now) then resume(client, task) end
+    end
+    client._stepping = false
   end
-  if not pending then wait = 0 end -- nothing would ever end the wait
-  client._session:step(wait)
-  now = core.now()
-  local n = #list
-  client._stepping = true
-  for i = 1, n do
-    local task = list[i]
-    if task.co and runnable(task, now) then resume(client, task) end
-  end
-  client._stepping = false
   local kept = 0 -- drop finished tasks: their handles keep their results
   for i = 1, #list do
     local task = list[i]
@@ -309,13 +372,13 @@ end
 --- How long the host may sleep before the next step, in milliseconds; nil
 -- when nothing is waiting (no task and no transfer).
 function tasks.timeout_ms(client)
+  if client._closed then return tasks.pending(client) > 0 and 0 or nil end
   local best = client._session:timeout_ms()
   local now = core.now()
   for _, task in ipairs(client._tasks) do
-    local ms
-    if task.status == "new" or task.joining or (task.req and task.req:done()) then ms = 0
-    elseif task.watch then ms = PROGRESS_INTERVAL * 1000
-    elseif task.wake then ms = math.max(0, math.ceil((task.wake - now) * 1000)) end
+    local s = task.co and wait_of(task, now)
+    local ms = s and math.ceil(s * 1000)
+    if not s and task.co and task.watch and task.req and not task.joining then ms = PROGRESS_INTERVAL * 1000 end
     if ms and (best == nil or ms < best) then best = ms end
   end
   return best

@@ -125,8 +125,16 @@ local function upload(c, op, url, path, on_progress, refresh)
   end
 end
 
+-- A local file problem in a download (kind "file"), its .part removed.
+local function file_error(op, part, message, attempts)
+  os.remove(part)
+  return errors.new{ kind = "file", operation = op, attempts = attempts, message = message }
+end
+
 -- GETs url into path through path..".part", resuming what a previous try
--- left, and renames into place only when length and ETag check out.
+-- left, and renames into place only when length and ETag check out. A
+-- cancel or a local file problem (a full disk, the folder removed) leaves no
+-- .part; a cut connection keeps it, to resume.
 local function download(c, op, url, path, on_progress, refresh)
   local part = path .. ".part"
   local attempts, refreshed, restarted = 0, false, false
@@ -136,7 +144,13 @@ local function download(c, op, url, path, on_progress, refresh)
     if bad then return nil, bad end
     local status, r = c:_transfer("download", url, part, on_progress)
     local err = failure(op, status, r)
-    if err and status == 416 and not restarted then
+    if err and err.kind == "file" and r.reached then
+      -- the .part was opened (never through a link) and written to: ours to
+      -- remove. One that could not be opened (a link, a FIFO) stays as it is.
+      os.remove(part)
+      err.attempts = attempts
+      return nil, err
+    elseif err and status == 416 and not restarted then
       restarted = true -- the part is stale (bigger than the object): start over
       os.remove(part)
     elseif err then
@@ -156,7 +170,9 @@ local function download(c, op, url, path, on_progress, refresh)
       end
     else
       local size = file_size(part)
-      if r.total and size ~= r.total then
+      if size == nil then -- the .part is gone: it, or its folder, was removed while being written
+        return nil, file_error(op, part, ("%s disappeared while it was being written"):format(part), attempts)
+      elseif r.total and size ~= r.total then
         if attempts > c._max_retries then
           return nil, errors.new{ kind = "network", operation = op, attempts = attempts, retryable = true,
             message = ("got %d of %d bytes; call again to resume"):format(size or 0, r.total) }
@@ -167,9 +183,7 @@ local function download(c, op, url, path, on_progress, refresh)
           message = ("the downloaded bytes have MD5 %s, the server's ETag is %s"):format(r.md5, r.etag) }
       else
         local ok, rerr = os.rename(part, path)
-        if not ok then
-          return nil, errors.new{ kind = "internal", operation = op, message = tostring(rerr) }
-        end
+        if not ok then return nil, file_error(op, part, tostring(rerr), attempts) end
         r.status, r.attempts = status, attempts
         return path, r
       end
