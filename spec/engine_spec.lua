@@ -16,16 +16,7 @@ describe("the worker thread", function()
     os.execute("rm -rf " .. dir)
   end)
 
-  -- Runs a Lua script in a fresh interpreter of the flavour under test;
-  -- returns its output and whether it exited with status 0.
-  local function run(name, body)
-    local path = dir .. "/" .. name .. ".lua"
-    helper.write_file(path, body)
-    local p = assert(io.popen(("%s %q 2>&1; echo \"exit=$?\""):format(helper.flavour, path)))
-    local out = p:read("*a")
-    p:close()
-    return out, out:match("exit=0\n$") ~= nil
-  end
+  local function run(name, body, prefix) return helper.run_script(dir, name, body, prefix) end
 
   local function script(ending)
     return ([[

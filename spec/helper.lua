@@ -203,6 +203,19 @@ function helper.break_iterator(sb, each_of, args, at, status)
   return ok, err, n
 end
 
+--- Runs a Lua script (body, written to dir/name.lua) in a fresh interpreter
+-- of the flavour under test, with the specs' module paths; prefix goes
+-- before the command (env, ulimit, timeout). Returns its output (stdout and
+-- stderr) and whether it exited with status 0.
+function helper.run_script(dir, name, body, prefix)
+  local path = dir .. "/" .. name .. ".lua"
+  helper.write_file(path, body)
+  local p = assert(io.popen(("%s %s %q 2>&1; echo \"exit=$?\""):format(prefix or "", helper.flavour, path)))
+  local out = p:read("*a")
+  p:close()
+  return out, out:match("exit=0\n$") ~= nil
+end
+
 --- A client for the sandbox; opts override the defaults.
 function helper.client(sb, opts)
   local moveugc = require "moveugc"

@@ -18,16 +18,7 @@ describe("the engine in a host", function()
     os.execute("rm -rf " .. dir)
   end)
 
-  -- A script in a fresh interpreter of the flavour under test, with the
-  -- spec's module paths; prefix goes before the command (env, ulimit).
-  local function run(name, body, prefix)
-    local path = dir .. "/" .. name .. ".lua"
-    helper.write_file(path, body)
-    local p = assert(io.popen(("%s %s %q 2>&1; echo \"exit=$?\""):format(prefix or "", helper.flavour, path)))
-    local out = p:read("*a")
-    p:close()
-    return out, out:match("exit=0\n$") ~= nil
-  end
+  local function run(name, body, prefix) return helper.run_script(dir, name, body, prefix) end
 
   local function client_line(endpoint)
     return ("local moveugc = require 'moveugc'\nlocal core = require 'moveugc.core'\n" ..

@@ -1,6 +1,7 @@
 /* The core tests' one assertion: counts, and names the failed condition. */
 #ifndef UGC_TEST_CHECK_H
 #define UGC_TEST_CHECK_H
+#include <stddef.h>
 #include <stdio.h>
 
 extern int ugc_test_passed, ugc_test_failed; /* defined in test_core.c */
@@ -14,5 +15,12 @@ extern int ugc_test_passed, ugc_test_failed; /* defined in test_core.c */
       fprintf(stderr, "FAIL %s:%d: %s\n", __FILE__, __LINE__, #cond);      \
     }                                                                       \
   } while (0)
+
+/* test_core.c, for the other test files: a session for endpoint with the
+ * sandbox's key (max_body 0: the default), and a loopback port that takes
+ * connections and never answers (its listening descriptor, -1 on failure). */
+struct ugc_session;
+struct ugc_session *make_session(const char *endpoint, size_t max_body);
+int silent_server(int *port);
 
 #endif

@@ -78,7 +78,7 @@ static void test_retry_after(void) {
   CHECK(ugc_parse_retry_after("Thu, 01 Jan 1970 00:01:40 GMT", 500) == 0.0);
 }
 
-static ugc_session *make_session(const char *endpoint, size_t max_body) {
+ugc_session *make_session(const char *endpoint, size_t max_body) {
   ugc_config cfg;
   char err[128];
   ugc_session *s;
@@ -175,7 +175,7 @@ static void test_session_sandbox(const char *url) {
 
 /* A listening socket that never accepts or answers: requests to it stay in
  * flight until cancelled. Returns the socket, port in *port. */
-static int silent_server(int *port) {
+int silent_server(int *port) {
   struct sockaddr_in a;
   socklen_t n = sizeof a;
   int fd = socket(AF_INET, SOCK_STREAM, 0);

@@ -3,11 +3,9 @@
  * descriptors running short, programs the host starts. Run under ASan and
  * TSan like the rest of core/test. */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,32 +24,13 @@
 
 static const char body[] = "{\"query\":\"{ client { id } }\"}";
 
-static ugc_session *new_session(const char *endpoint, long timeout_ms) {
-  ugc_config cfg;
-  char err[128];
-  ugc_session *s;
-  ugc_config_defaults(&cfg);
-  cfg.endpoint = endpoint;
-  cfg.api_key = "sandbox-key-0123456789";
-  cfg.user_agent = "moveugc-engine-test";
-  if (timeout_ms) cfg.timeout_ms = timeout_ms;
-  s = ugc_session_new(&cfg, err, sizeof err);
-  CHECK(s != NULL);
-  return s;
-}
-
-/* A loopback port that accepts connections and never answers. */
+/* A silent server's URL in url: the port answers nothing. */
 static int mute_server(char *url, size_t n) {
-  struct sockaddr_in a;
-  socklen_t len = sizeof a;
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  memset(&a, 0, sizeof a);
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 64) != 0 ||
-      getsockname(fd, (struct sockaddr *)&a, &len) != 0)
-    return -1;
-  snprintf(url, n, "http://127.0.0.1:%d/graphql", ntohs(a.sin_port));
+  int port = 0, fd = silent_server(&port);
+  if (fd >= 0) {
+    fcntl(fd, F_SETFD, FD_CLOEXEC);
+    snprintf(url, n, "http://127.0.0.1:%d/graphql", port);
+  }
   return fd;
 }
 
@@ -107,11 +86,12 @@ static void ticking(int on) {
 static void test_signals(void) {
   char url[64];
   int srv = mute_server(url, sizeof url), rc;
-  ugc_session *s = srv >= 0 ? new_session(url, 4000) : NULL;
+  ugc_session *s = srv >= 0 ? make_session(url, 0) : NULL;
   ugc_req *q;
   double t0, waited[3];
   if (!s) return;
   q = ugc_post_new(s, body, sizeof body - 1, 0);
+  ugc_req_set_timeout(q, 4000);
   CHECK(ugc_req_submit(q) == 0);
   ticking(1);
   t0 = ugc_now_ms();
@@ -144,7 +124,7 @@ static void test_signals(void) {
 static void test_wakeups(const char *url) {
   char mute[64];
   int srv = mute_server(mute, sizeof mute), fd;
-  ugc_session *s = new_session(url, 0);
+  ugc_session *s = make_session(url, 0);
   ugc_req *task, *blocking;
   ugc_result r;
   if (!s || srv < 0) return;
@@ -206,7 +186,7 @@ static void test_wakeups(const char *url) {
  * start the worker; the first request handed to it does. */
 static void test_lazy_start(const char *url) {
   int threads = count_dir("/proc/self/task"), fds = count_dir("/proc/self/fd");
-  ugc_session *s = new_session(url, 0);
+  ugc_session *s = make_session(url, 0);
   ugc_result r;
   ugc_req *q;
   if (!s) return;
@@ -283,7 +263,7 @@ static int child_of_used(void *arg) {
 static void test_fork(const char *url) {
   char mute[64];
   int srv = mute_server(mute, sizeof mute), i, fd;
-  ugc_session *s = new_session(url, 0), *m;
+  ugc_session *s = make_session(url, 0), *m;
   struct forked_use u;
   ugc_result r;
   if (!s || srv < 0) return;
@@ -296,8 +276,8 @@ static void test_fork(const char *url) {
 
   /* in use when the child is made: many times, to catch the worker in the
    * middle of its loop (holding its lock) */
-  m = new_session(mute, 0);
-  s = new_session(url, 0);
+  m = make_session(mute, 0);
+  s = make_session(url, 0);
   if (!m || !s) return;
   fd = ugc_session_fd(s);
   u.s = s;
@@ -333,7 +313,7 @@ static void test_cloexec(const char *url) {
   ugc_session *s;
   ugc_req *q;
   for (fd = 0; fd < 1024; fd++) seen[fd] = fcntl(fd, F_GETFD) >= 0;
-  s = new_session(url, 0);
+  s = make_session(url, 0);
   if (!s) return;
   CHECK(ugc_session_fd(s) >= 0);
   q = ugc_post_new(s, body, sizeof body - 1, 0); /* the worker, libcurl's pair, a connection */
@@ -359,7 +339,7 @@ static void test_cloexec(const char *url) {
  * its own. */
 static int child_short_of_fds(void *arg) {
   const char *mute = arg;
-  ugc_session *s = new_session(mute, 0);
+  ugc_session *s = make_session(mute, 0);
   struct rlimit rl;
   int fd, last = -1, i;
   double t0, spent;
