@@ -228,13 +228,7 @@ describe("tasks", function()
     -- a stall no download took (one cancelled before it reached the server) must not slow later ones
     after_each(function() helper.control(sb, "DELETE", "/_sandbox/faults") end)
 
-    local function size(path)
-      local f = io.open(path, "rb")
-      if not f then return nil end
-      local n = f:seek("end")
-      f:close()
-      return n
-    end
+    local size = require("moveugc.transfer").file_size -- nil when there is no file
 
     local function cancelled(t, what)
       assert.are.equal("cancelled", t.status, what)
