@@ -149,7 +149,19 @@ static int ugc_write_all(int fd, const char *p, size_t len) {
   return 0;
 }
 
-static size_t ugc_x_write(char *p, size_t size, size_t n, void *ud) {
+/* An upload's answer: the start of a refusal's body is kept (S3's XML
+ * error), a 2xx answer's body dropped. Nothing is ever written: the
+ * request's descriptor is the file it sends. */
+static size_t ugc_up_write(char *p, size_t size, size_t n, void *ud) {
+  ugc_xfer *q = ud;
+  long status = 0;
+  curl_easy_getinfo(q->base.easy, CURLINFO_RESPONSE_CODE, &status);
+  if (status < 200 || status >= 300) return ugc_x_keep_error(q, p, size * n);
+  return size * n;
+}
+
+/* A download's body, into its .part file (and the digest). */
+static size_t ugc_dl_write(char *p, size_t size, size_t n, void *ud) {
   ugc_xfer *q = ud;
   size_t len = size * n;
   long status = 0;
@@ -224,7 +236,7 @@ static int64_t ugc_x_open(ugc_xfer *q, int upload) {
 }
 
 /* Everything but the direction: a fresh easy handle, configured. */
-static int ugc_x_setup(ugc_xfer *q, const ugc_req_ops *ops) {
+static int ugc_x_setup(ugc_xfer *q, const ugc_req_ops *ops, curl_write_callback write) {
   const ugc_config *cfg = ugc_session_config(q->base.s);
   int fresh, rc = 0;
   CURL *e = q->base.easy = ugc_easy_take(q->base.s, &q->base, ops, &fresh);
@@ -243,7 +255,7 @@ static int ugc_x_setup(ugc_xfer *q, const ugc_req_ops *ops) {
   rc |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, q->base.curl_err);
   rc |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, ugc_x_header);
   rc |= curl_easy_setopt(e, CURLOPT_HEADERDATA, q);
-  rc |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, ugc_x_write);
+  rc |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write);
   rc |= curl_easy_setopt(e, CURLOPT_WRITEDATA, q);
   rc |= curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)&q->base);
   /* a hint: libcurl 7.88 refuses it on a reused handle, whose buffer it keeps */
@@ -262,7 +274,7 @@ static int ugc_upload_start(ugc_req *base) {
   if (ugc_md5_init(q->md5) != 0) return ugc_x_fail(q, UGC_E_UNSUPPORTED, UGC_MD5_UNAVAILABLE);
   if (!(q->hasher = ugc_hasher_start(q->fd, q->md5, 0, base->s)))
     return ugc_x_fail(q, UGC_E_NOMEM, "cannot start the digest's thread");
-  if (ugc_x_setup(q, &ugc_upload_ops) != 0) return -1;
+  if (ugc_x_setup(q, &ugc_upload_ops, ugc_up_write) != 0) return -1;
   e = base->easy;
   if (curl_easy_setopt(e, CURLOPT_UPLOAD, 1L) != CURLE_OK ||
       curl_easy_setopt(e, CURLOPT_READFUNCTION, ugc_x_read) != CURLE_OK ||
@@ -282,7 +294,7 @@ static int ugc_download_start(ugc_req *base) {
   if ((q->offset = ugc_x_open(q, 0)) < 0) return -1;
   q->xres.resumed_from = q->offset;
   ugc_req_set_progress(base, q->offset, -1);
-  if (ugc_x_setup(q, &ugc_download_ops) != 0) return -1;
+  if (ugc_x_setup(q, &ugc_download_ops, ugc_dl_write) != 0) return -1;
   if (q->offset > 0) {
     /* CURLOPT_RANGE rather than RESUME_FROM: libcurl fails a resume that a
      * server answers with 200, where we would rather start over */

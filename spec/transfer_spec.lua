@@ -98,6 +98,22 @@ describe("file transfers", function()
       assert.is_nil(ok)
       assert.are.equal("integrity", err.kind)
     end)
+    it("takes an upload's answer body as the answer, never into the file", function()
+      local path = sample("answered.mp4", 300000)
+      local want = md5sum(path)
+      local file = assert(ugc.files.create{ file_type = "mp4" })
+      -- 200, "Content-Length: 64", 32 bytes, closed: a broken answer, sent again
+      helper.fault(sb, { target = "upload", truncate = true })
+      assert.are.equal(file, ugc.files.upload{ file = file, path = path })
+      -- 200 with a body of its own
+      helper.fault(sb, { target = "upload", status = 200, body = "<ok>stored</ok>" })
+      assert.are.equal(file, ugc.files.upload{ file = file, path = path })
+      assert.are.equal(want, md5sum(path))
+      local back = dir .. "/answered.back"
+      assert(ugc.files.download{ file = assert(ugc.files.retrieve(file.id)), path = back })
+      assert.are.equal(want, md5sum(back))
+    end)
+
     it("raises on bad input and creates nothing on the server", function()
       local before = helper.stats(sb).requests.graphql
       assert.has_error(function() ugc.files.upload_path{ path = dir .. "/missing.mp4" } end)
