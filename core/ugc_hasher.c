@@ -61,17 +61,18 @@ static void *ugc_hasher_main(void *arg) {
 }
 
 ugc_hasher *ugc_hasher_start(int fd, EVP_MD_CTX *md5, int64_t written, ugc_session *s) {
+  int rc = ENOMEM;
   ugc_hasher *h = calloc(1, sizeof *h);
-  if (!h) return NULL;
+  if (!h) goto fail;
   h->buf = malloc(UGC_HASH_CHUNK);
   h->fd = fd;
   h->md5 = md5;
   h->s = s;
   h->written = written;
   if (!h->buf) goto fail_buf;
-  if (pthread_mutex_init(&h->lock, NULL) != 0) goto fail_buf;
-  if (pthread_cond_init(&h->more, NULL) != 0) goto fail_cond;
-  if (pthread_create(&h->thread, NULL, ugc_hasher_main, h) != 0) goto fail_thread;
+  if ((rc = pthread_mutex_init(&h->lock, NULL)) != 0) goto fail_buf;
+  if ((rc = pthread_cond_init(&h->more, NULL)) != 0) goto fail_cond;
+  if ((rc = pthread_create(&h->thread, NULL, ugc_hasher_main, h)) != 0) goto fail_thread;
   return h;
 fail_thread:
   pthread_cond_destroy(&h->more);
@@ -80,6 +81,8 @@ fail_cond:
 fail_buf:
   free(h->buf);
   free(h);
+fail:
+  errno = rc;
   return NULL;
 }
 

@@ -33,6 +33,7 @@ typedef struct ugc_xfer {
   int64_t file_size;   /* an upload's size */
   int restarted;       /* a download's Range was ignored: the file started over */
   int file_errno;      /* a read or write of the local file failed */
+  int thread_errno;    /* the digest's thread could not start */
   int md5_missing;     /* MD5 was needed and OpenSSL refused it */
   size_t err_len;
   ugc_xfer_result xres;
@@ -79,7 +80,7 @@ static int ugc_dl_decide(ugc_xfer *q) {
   }
   q->hasher = ugc_hasher_start(q->fd, q->md5, q->offset, q->base.s);
   if (!q->hasher) {
-    q->file_errno = ENOMEM;
+    q->thread_errno = errno ? errno : EAGAIN;
     return -1;
   }
   return 0;
@@ -124,7 +125,10 @@ static int ugc_x_seek(void *ud, curl_off_t offset, int origin) {
   if (q->hasher) ugc_hasher_stop(q->hasher);
   q->hasher = NULL;
   if (lseek(q->fd, 0, SEEK_SET) != 0 || ugc_md5_init(q->md5) != 0) return CURL_SEEKFUNC_FAIL;
-  if (!(q->hasher = ugc_hasher_start(q->fd, q->md5, 0, q->base.s))) return CURL_SEEKFUNC_FAIL;
+  if (!(q->hasher = ugc_hasher_start(q->fd, q->md5, 0, q->base.s))) {
+    q->thread_errno = errno ? errno : EAGAIN;
+    return CURL_SEEKFUNC_FAIL;
+  }
   q->xres.bytes = 0;
   return CURL_SEEKFUNC_OK;
 }
@@ -217,6 +221,28 @@ static int ugc_x_fail(ugc_xfer *q, ugc_error e, const char *message) {
   return -1;
 }
 
+/* A failure on this side of the exchange, if any, into the result: 1 if so.
+ * A digest's thread that cannot start is the machine's limit (threads,
+ * memory): kind "internal" with its errno, never the file's fault. */
+static int ugc_x_own_error(ugc_xfer *q) {
+  ugc_xfer_result *r = &q->xres;
+  const char *what = q->base.kind == UGC_REQ_DOWNLOAD ? "write" : "read";
+  if (q->md5_missing) {
+    r->error = UGC_E_UNSUPPORTED;
+    snprintf(r->message, sizeof r->message, "%s", UGC_MD5_UNAVAILABLE);
+  } else if (q->thread_errno) {
+    r->error = UGC_E_INTERNAL;
+    snprintf(r->message, sizeof r->message, "cannot start the digest's thread: %s",
+             strerror(q->thread_errno));
+  } else if (q->file_errno) {
+    r->error = UGC_E_FILE;
+    snprintf(r->message, sizeof r->message, "cannot %s %s: %s", what, q->path, strerror(q->file_errno));
+  } else {
+    return 0;
+  }
+  return 1;
+}
+
 /* The local file could not be opened or read: kind "file", saying why. */
 static int ugc_x_file_failed(ugc_xfer *q, const char *what, int err) {
   char message[sizeof q->xres.message];
@@ -272,8 +298,12 @@ static int ugc_upload_start(ugc_req *base) {
   q->xres.total = q->file_size;
   ugc_req_set_progress(base, 0, q->file_size);
   if (ugc_md5_init(q->md5) != 0) return ugc_x_fail(q, UGC_E_UNSUPPORTED, UGC_MD5_UNAVAILABLE);
-  if (!(q->hasher = ugc_hasher_start(q->fd, q->md5, 0, base->s)))
-    return ugc_x_fail(q, UGC_E_NOMEM, "cannot start the digest's thread");
+  if (!(q->hasher = ugc_hasher_start(q->fd, q->md5, 0, base->s))) {
+    q->thread_errno = errno ? errno : EAGAIN;
+    ugc_x_own_error(q);
+    ugc_x_close(q);
+    return -1;
+  }
   if (ugc_x_setup(q, &ugc_upload_ops, ugc_up_write) != 0) return -1;
   e = base->easy;
   if (curl_easy_setopt(e, CURLOPT_UPLOAD, 1L) != CURLE_OK ||
@@ -314,14 +344,7 @@ static ugc_next ugc_x_finished(ugc_req *base, CURLcode rc) {
   curl_easy_getinfo(base->easy, CURLINFO_RESPONSE_CODE, &r->status);
   if (download && !q->decided && r->status >= 200 && r->status < 300 && rc == CURLE_OK)
     ugc_dl_decide(q); /* an empty body never reached the write function */
-  if (q->md5_missing) {
-    r->error = UGC_E_UNSUPPORTED;
-    snprintf(r->message, sizeof r->message, "%s", UGC_MD5_UNAVAILABLE);
-  } else if (q->file_errno) {
-    r->error = UGC_E_FILE;
-    snprintf(r->message, sizeof r->message, "cannot %s %s: %s", download ? "write" : "read",
-             q->path, strerror(q->file_errno));
-  } else if (rc != CURLE_OK) {
+  if (!ugc_x_own_error(q) && rc != CURLE_OK) {
     r->error = ugc_curl_error(rc);
     snprintf(r->message, sizeof r->message, "%s",
              base->curl_err[0] ? base->curl_err : curl_easy_strerror(rc));
