@@ -30,7 +30,7 @@ typedef struct ugc_xfer {
                         * of an upload, the writes of a download */
   int decided;         /* a download has decided whether to hash */
   int64_t offset;      /* a download's bytes already on disk */
-  int64_t file_size;   /* an upload's size */
+  int64_t file_size;   /* an upload's size: what it declares, and all it sends */
   int restarted;       /* a download's Range was ignored: the file started over */
   int file_errno;      /* a read or write of the local file failed */
   int thread_errno;    /* the digest's thread could not start */
@@ -101,17 +101,25 @@ static size_t ugc_x_header(char *p, size_t size, size_t n, void *ud) {
   return size * n;
 }
 
+/* An upload sends the size it declared (Content-Length), never more: bytes
+ * past it would go out on the kept-alive connection as the start of another
+ * request. A file that grew meanwhile is read up to that size. */
 static size_t ugc_x_read(char *p, size_t size, size_t n, void *ud) {
   ugc_xfer *q = ud;
+  int64_t left = q->file_size - q->xres.bytes;
+  size_t want = size * n;
   ssize_t got;
-  do got = read(q->fd, p, size * n);
+  if (left <= 0) return 0;
+  if ((int64_t)want > left) want = (size_t)left;
+  do got = read(q->fd, p, want);
   while (got < 0 && errno == EINTR);
   if (got < 0) {
     q->file_errno = errno ? errno : EIO;
     return CURL_READFUNC_ABORT;
   }
   q->xres.bytes += (int64_t)got;
-  ugc_hasher_grow(q->hasher, q->xres.bytes); /* it reads them back on its own thread */
+  /* only what is sent: the thread reads them back */
+  ugc_hasher_grow(q->hasher, q->xres.bytes);
   ugc_req_set_progress(&q->base, q->xres.bytes, q->file_size);
   return (size_t)got;
 }

@@ -110,6 +110,61 @@ static int md5_file(const char *path, char hex[33]) {
   return 0;
 }
 
+/* ==== a file that changes while it uploads ============================= */
+
+#define MID_SIZE (32 * 1024 * 1024 + 100001) /* not a multiple of any buffer */
+
+/* Starts an upload of path that the sandbox does not read for a while
+ * (delay_ms: it takes the body after the pause), waits until bytes have
+ * left the file, then calls change(path) while the rest waits. */
+static ugc_req *upload_changed(ugc_session *s, const char *url, const char *put, const char *path,
+                               void (*change)(const char *)) {
+  ugc_req *q = ugc_upload_new(s, put, path);
+  int64_t done = 0, total = -1;
+  int i;
+  CHECK(control(url, "faults", "{\"target\":\"upload\",\"delay_ms\":3000}") == 0);
+  ugc_req_set_timeout(q, 8000);
+  ugc_req_submit(q);
+  for (i = 0; i < 20000 && done == 0 && !ugc_req_done(q); i++) {
+    ugc_req_wait(q, 1);
+    ugc_req_progress(q, &done, &total);
+  }
+  CHECK(done > 0 && done < MID_SIZE); /* under way, far from its end */
+  change(path);
+  ugc_req_wait(q, -1);
+  return q;
+}
+
+static void grow(const char *path) {
+  int fd = open(path, O_WRONLY | O_APPEND);
+  static char more[2 * 1024 * 1024];
+  memset(more, 'G', sizeof more);
+  CHECK(fd >= 0 && write(fd, more, sizeof more) == (ssize_t)sizeof more);
+  if (fd >= 0) close(fd);
+}
+
+/* Grown: the declared size is sent, and hashed, not a byte more. */
+static void grown_file(const char *url) {
+  char put[1024], path[] = "/tmp/moveugc-grow-XXXXXX", want[33];
+  const ugc_xfer_result *r;
+  ugc_req *q;
+  ugc_session *s = session(url, 0);
+  if (!s) return;
+  CHECK(sample(path, MID_SIZE) == 0);
+  CHECK(md5_file(path, want) == 0);
+  CHECK(create_file(s, put, sizeof put, NULL) == 0);
+  q = upload_changed(s, url, put, path, grow);
+  r = ugc_req_xfer(q);
+  CHECK(r->error == UGC_OK && r->status == 200);
+  if (r->error != UGC_OK || r->status != 200)
+    fprintf(stderr, "grown: %d %ld %lld %s\n", r->error, r->status, (long long)r->bytes, r->message);
+  CHECK(r->bytes == MID_SIZE && r->total == MID_SIZE);
+  CHECK(strcmp(r->md5_hex, want) == 0 && strcmp(r->etag, want) == 0);
+  ugc_req_free(q);
+  ugc_session_free(s);
+  remove(path);
+}
+
 /* ==== an upload's answer =============================================== */
 
 /* An upload answered 200 with a body: the body never goes into the file. A
@@ -147,5 +202,6 @@ static void answered_uploads(const char *url) {
 }
 
 void test_xfer(const char *url) {
+  grown_file(url);
   answered_uploads(url);
 }
