@@ -33,6 +33,7 @@ typedef struct ugc_xfer {
   int64_t file_size;   /* an upload's size: what it declares, and all it sends */
   int restarted;       /* a download's Range was ignored: the file started over */
   int file_errno;      /* a read or write of the local file failed */
+  int shrunk;          /* an upload's file ended before its declared size */
   int thread_errno;    /* the digest's thread could not start */
   int md5_missing;     /* MD5 was needed and OpenSSL refused it */
   size_t err_len;
@@ -103,7 +104,8 @@ static size_t ugc_x_header(char *p, size_t size, size_t n, void *ud) {
 
 /* An upload sends the size it declared (Content-Length), never more: bytes
  * past it would go out on the kept-alive connection as the start of another
- * request. A file that grew meanwhile is read up to that size. */
+ * request. A file that grew meanwhile is read up to that size, and a file cut
+ * short fails at once (kind "file"), not after a stall. */
 static size_t ugc_x_read(char *p, size_t size, size_t n, void *ud) {
   ugc_xfer *q = ud;
   int64_t left = q->file_size - q->xres.bytes;
@@ -115,6 +117,10 @@ static size_t ugc_x_read(char *p, size_t size, size_t n, void *ud) {
   while (got < 0 && errno == EINTR);
   if (got < 0) {
     q->file_errno = errno ? errno : EIO;
+    return CURL_READFUNC_ABORT;
+  }
+  if (got == 0) { /* the end of the file, before the declared end */
+    q->shrunk = 1;
     return CURL_READFUNC_ABORT;
   }
   q->xres.bytes += (int64_t)got;
@@ -242,6 +248,11 @@ static int ugc_x_own_error(ugc_xfer *q) {
     r->error = UGC_E_INTERNAL;
     snprintf(r->message, sizeof r->message, "cannot start the digest's thread: %s",
              strerror(q->thread_errno));
+  } else if (q->shrunk) {
+    r->error = UGC_E_FILE;
+    snprintf(r->message, sizeof r->message,
+             "%s became shorter while it was uploaded (it ended after %lld of its %lld bytes)", q->path,
+             (long long)r->bytes, (long long)q->file_size);
   } else if (q->file_errno) {
     r->error = UGC_E_FILE;
     snprintf(r->message, sizeof r->message, "cannot %s %s: %s", what, q->path, strerror(q->file_errno));

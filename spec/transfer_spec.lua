@@ -131,6 +131,17 @@ describe("file transfers", function()
       assert.are.equal(want, md5sum(back))
     end)
 
+    it("fails at once with kind file, not retried, when the file is cut while it uploads", function()
+      local path = sample("cut.mp4", MID)
+      local before = helper.stats(sb).requests.upload
+      local done, err = upload_changing(path, function(p) assert(io.open(p, "wb")):close() end, { timeout = 8 })
+      assert.is_nil(done)
+      assert.are.equal("file", err.kind)
+      assert.truthy(err.message:find(path .. " became shorter while it was uploaded", 1, true), err.message)
+      assert.is_false(err.retryable)
+      assert.are.equal(before + 1, helper.stats(sb).requests.upload)
+    end)
+
     it("takes an upload's answer body as the answer, never into the file", function()
       local path = sample("answered.mp4", 300000)
       local want = md5sum(path)

@@ -143,6 +143,8 @@ static void grow(const char *path) {
   if (fd >= 0) close(fd);
 }
 
+static void cut(const char *path) { CHECK(truncate(path, 1024 * 1024) == 0); }
+
 /* Grown: the declared size is sent, and hashed, not a byte more. */
 static void grown_file(const char *url) {
   char put[1024], path[] = "/tmp/moveugc-grow-XXXXXX", want[33];
@@ -160,6 +162,26 @@ static void grown_file(const char *url) {
     fprintf(stderr, "grown: %d %ld %lld %s\n", r->error, r->status, (long long)r->bytes, r->message);
   CHECK(r->bytes == MID_SIZE && r->total == MID_SIZE);
   CHECK(strcmp(r->md5_hex, want) == 0 && strcmp(r->etag, want) == 0);
+  ugc_req_free(q);
+  ugc_session_free(s);
+  remove(path);
+}
+
+/* Cut: a file error, said at once, not a stall that ends in a timeout. */
+static void cut_file(const char *url) {
+  char put[1024], path[] = "/tmp/moveugc-cut-XXXXXX";
+  const ugc_xfer_result *r;
+  ugc_req *q;
+  ugc_session *s = session(url, 0);
+  if (!s) return;
+  CHECK(sample(path, MID_SIZE) == 0);
+  CHECK(create_file(s, put, sizeof put, NULL) == 0);
+  q = upload_changed(s, url, put, path, cut);
+  r = ugc_req_xfer(q);
+  CHECK(r->error == UGC_E_FILE);
+  CHECK(strstr(r->message, "became shorter while it was uploaded") != NULL);
+  CHECK(strstr(r->message, path) != NULL);
+  if (r->error != UGC_E_FILE) fprintf(stderr, "cut: %d %s\n", r->error, r->message);
   ugc_req_free(q);
   ugc_session_free(s);
   remove(path);
@@ -203,5 +225,6 @@ static void answered_uploads(const char *url) {
 
 void test_xfer(const char *url) {
   grown_file(url);
+  cut_file(url);
   answered_uploads(url);
 }
