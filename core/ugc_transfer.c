@@ -19,6 +19,12 @@
 /* libcurl's largest receive buffer (CURL_MAX_READ_SIZE), and an upload
  * buffer as big: fewer, larger reads and digest updates */
 #define UGC_CHUNK (512 * 1024)
+/* A file this small is hashed on the worker as its bytes move, not on a
+ * thread of its own: starting and joining a thread (about 50-70 us here)
+ * costs as much as the MD5 of 32-64 KiB (about 1.5 us per KiB). */
+#define UGC_INLINE_HASH_MAX (64 * 1024)
+
+enum { UGC_HASH_NONE = 0, UGC_HASH_INLINE, UGC_HASH_THREAD };
 
 typedef struct ugc_xfer {
   ugc_req base;
@@ -26,6 +32,8 @@ typedef struct ugc_xfer {
   char *path;
   char *url;           /* a presigned URL is a credential: freed once used */
   EVP_MD_CTX *md5;
+  int hashing;         /* how the digest runs: UGC_HASH_NONE, _INLINE (the
+                        * worker updates it as the bytes move) or _THREAD */
   ugc_hasher *hasher;  /* the digest, on its own thread: follows the reads
                         * of an upload, the writes of a download */
   int decided;         /* a download has decided whether to hash */
@@ -68,23 +76,67 @@ int ugc_etag_is_md5(const char *etag) {
   return etag[32] == '\0';
 }
 
-/* A download hashes only what can be checked: when the ETag is an MD5. The
- * digest covers the whole file, the bytes a resumed download already has
- * included, and runs on a thread of its own (ugc_hasher.h) that reads back
- * what the worker writes. */
-static int ugc_dl_decide(ugc_xfer *q) {
-  q->decided = 1;
-  if (!ugc_etag_is_md5(q->base.hdr.etag)) return 0;
+/* The first `have` bytes of the file, into the digest, on the worker (a
+ * small file's). 0, or -1 with the errno noted. */
+static int ugc_x_hash_back(ugc_xfer *q, int64_t have) {
+  char buf[16384];
+  int64_t at = 0;
+  while (at < have) {
+    size_t want = have - at < (int64_t)sizeof buf ? (size_t)(have - at) : sizeof buf;
+    ssize_t n = pread(q->fd, buf, want, (off_t)at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      q->file_errno = n < 0 && errno ? errno : EIO;
+      return -1;
+    }
+    EVP_DigestUpdate(q->md5, buf, (size_t)n);
+    at += n;
+  }
+  return 0;
+}
+
+/* Starts the digest of a file that will hold `size` bytes (-1: unknown), of
+ * which `have` are there already: on the worker as the bytes move when it is
+ * small, else on a thread of its own (ugc_hasher.h) that reads back what the
+ * worker reads or writes. 0, or -1 with the reason noted. */
+static int ugc_x_hash_start(ugc_xfer *q, int64_t size, int64_t have) {
   if (ugc_md5_init(q->md5) != 0) {
     q->md5_missing = 1;
     return -1;
   }
-  q->hasher = ugc_hasher_start(q->fd, q->md5, q->offset, q->base.s);
+  if (size >= 0 && size <= UGC_INLINE_HASH_MAX) {
+    q->hashing = UGC_HASH_INLINE;
+    return ugc_x_hash_back(q, have);
+  }
+  q->hasher = ugc_hasher_start(q->fd, q->md5, have, q->base.s);
   if (!q->hasher) {
     q->thread_errno = errno ? errno : EAGAIN;
     return -1;
   }
+  q->hashing = UGC_HASH_THREAD;
   return 0;
+}
+
+/* The file now holds `written` bytes, the last of them p[0..len). */
+static void ugc_x_hashed(ugc_xfer *q, const char *p, size_t len, int64_t written) {
+  if (q->hashing == UGC_HASH_INLINE) EVP_DigestUpdate(q->md5, p, len);
+  else if (q->hasher) ugc_hasher_grow(q->hasher, written);
+}
+
+/* The object's full size from a 2xx answer's headers, -1 when unknown. */
+static int64_t ugc_dl_total(const ugc_xfer *q, long status) {
+  const ugc_headers *h = &q->base.hdr;
+  if (status == 206) return h->range_total;
+  return h->content_length >= 0 ? h->content_length + q->offset : -1;
+}
+
+/* A download hashes only what can be checked: when the ETag is an MD5. The
+ * digest covers the whole file, the bytes a resumed download already has
+ * included. */
+static int ugc_dl_decide(ugc_xfer *q, int64_t total) {
+  q->decided = 1;
+  if (!ugc_etag_is_md5(q->base.hdr.etag)) return 0;
+  return ugc_x_hash_start(q, total, q->offset);
 }
 
 static void ugc_x_digest(ugc_xfer *q) {
@@ -124,8 +176,7 @@ static size_t ugc_x_read(char *p, size_t size, size_t n, void *ud) {
     return CURL_READFUNC_ABORT;
   }
   q->xres.bytes += (int64_t)got;
-  /* only what is sent: the thread reads them back */
-  ugc_hasher_grow(q->hasher, q->xres.bytes);
+  ugc_x_hashed(q, p, (size_t)got, q->xres.bytes); /* only what is sent */
   ugc_req_set_progress(&q->base, q->xres.bytes, q->file_size);
   return (size_t)got;
 }
@@ -138,11 +189,12 @@ static int ugc_x_seek(void *ud, curl_off_t offset, int origin) {
   if (origin != SEEK_SET || offset != 0) return CURL_SEEKFUNC_CANTSEEK;
   if (q->hasher) ugc_hasher_stop(q->hasher);
   q->hasher = NULL;
-  if (lseek(q->fd, 0, SEEK_SET) != 0 || ugc_md5_init(q->md5) != 0) return CURL_SEEKFUNC_FAIL;
-  if (!(q->hasher = ugc_hasher_start(q->fd, q->md5, 0, q->base.s))) {
-    q->thread_errno = errno ? errno : EAGAIN;
+  q->hashing = UGC_HASH_NONE;
+  if (lseek(q->fd, 0, SEEK_SET) != 0) {
+    q->file_errno = errno ? errno : EIO;
     return CURL_SEEKFUNC_FAIL;
   }
+  if (ugc_x_hash_start(q, q->file_size, 0) != 0) return CURL_SEEKFUNC_FAIL;
   q->xres.bytes = 0;
   return CURL_SEEKFUNC_OK;
 }
@@ -195,10 +247,8 @@ static size_t ugc_dl_write(char *p, size_t size, size_t n, void *ud) {
     q->offset = 0;
   }
   if (!q->decided) {
-    const ugc_headers *h = &q->base.hdr;
-    int64_t total = status == 206 ? h->range_total
-                  : h->content_length >= 0 ? h->content_length + q->offset : -1;
-    if (ugc_dl_decide(q) != 0) return 0;
+    int64_t total = ugc_dl_total(q, status);
+    if (ugc_dl_decide(q, total) != 0) return 0;
     ugc_req_set_progress(&q->base, q->offset, total);
   }
   if (ugc_write_all(q->fd, p, len) != 0) {
@@ -206,7 +256,7 @@ static size_t ugc_dl_write(char *p, size_t size, size_t n, void *ud) {
     return 0;
   }
   q->xres.bytes += (int64_t)len;
-  if (q->hasher) ugc_hasher_grow(q->hasher, q->offset + q->xres.bytes);
+  ugc_x_hashed(q, p, len, q->offset + q->xres.bytes);
   ugc_req_set_progress(&q->base, q->offset + q->xres.bytes,
                        __atomic_load_n(&q->base.progress_total, __ATOMIC_RELAXED));
   return len;
@@ -316,9 +366,7 @@ static int ugc_upload_start(ugc_req *base) {
   if ((q->file_size = ugc_x_open(q, 1)) < 0) return -1;
   q->xres.total = q->file_size;
   ugc_req_set_progress(base, 0, q->file_size);
-  if (ugc_md5_init(q->md5) != 0) return ugc_x_fail(q, UGC_E_UNSUPPORTED, UGC_MD5_UNAVAILABLE);
-  if (!(q->hasher = ugc_hasher_start(q->fd, q->md5, 0, base->s))) {
-    q->thread_errno = errno ? errno : EAGAIN;
+  if (ugc_x_hash_start(q, q->file_size, 0) != 0) {
     ugc_x_own_error(q);
     ugc_x_close(q);
     return -1;
@@ -362,7 +410,7 @@ static ugc_next ugc_x_finished(ugc_req *base, CURLcode rc) {
   int download = base->kind == UGC_REQ_DOWNLOAD;
   curl_easy_getinfo(base->easy, CURLINFO_RESPONSE_CODE, &r->status);
   if (download && !q->decided && r->status >= 200 && r->status < 300 && rc == CURLE_OK)
-    ugc_dl_decide(q); /* an empty body never reached the write function */
+    ugc_dl_decide(q, ugc_dl_total(q, r->status)); /* an empty body never reached the write function */
   if (!ugc_x_own_error(q) && rc != CURLE_OK) {
     r->error = ugc_curl_error(rc);
     snprintf(r->message, sizeof r->message, "%s",
@@ -382,6 +430,7 @@ static ugc_next ugc_x_finished(ugc_req *base, CURLcode rc) {
     ugc_hasher_end(q->hasher); /* ugc_x_ready finishes once it has caught up */
     return UGC_NEXT_LATER;
   }
+  if (q->hashing == UGC_HASH_INLINE && r->error == UGC_OK) ugc_x_digest(q);
   ugc_x_close(q);
   return UGC_NEXT_DONE;
 }

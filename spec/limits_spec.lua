@@ -1,5 +1,7 @@
--- What transfers cost the process, in a child process under prlimit: a
--- digest whose thread cannot start says so, as an internal error.
+-- What transfers cost the process: 500 of them queued behind max_transfers
+-- hold no descriptor and no thread until their turn, so they all succeed
+-- under limits far below 500 (a child process under prlimit); and a digest
+-- whose thread cannot start says so, as an internal error.
 --
 -- RLIMIT_NPROC counts every task (thread) of the user, machine-wide, and
 -- binds no process of root: as root the child runs as nobody, its limit set
@@ -36,6 +38,7 @@ describe("transfers under the process's limits", function()
     sb = helper.sandbox("--url-seconds 3600")
     dir = helper.tmpname()
     assert(os.execute("mkdir -p " .. q(dir) .. " && chmod 0777 " .. q(dir)))
+    -- above the size hashed inline: each running upload has a digest thread
     src = helper.sample(dir, "src.mp4", 100 * 1024)
   end)
   teardown(function()
@@ -51,6 +54,55 @@ describe("transfers under the process's limits", function()
     local out = capture(("%s%s %s 2>&1; echo \"exit=$?\""):format(prefix, helper.flavour, q(path)))
     return out, out:match("exit=0\n$") ~= nil
   end
+
+  -- 500 uploads (upload_many), then 500 downloads of the first file, with
+  -- max_transfers = 4; prints how many of each succeeded.
+  local function many(name)
+    local out = dir .. "/" .. name
+    return ([[
+      local moveugc = require "moveugc"
+      local N, out = 500, %q
+      assert(os.execute("mkdir -p " .. out))
+      local ugc = moveugc.new{ api_key = %q, endpoint = %q, max_transfers = 4 }
+      local items = {}
+      for i = 1, N do items[i] = { file = assert(ugc.files.create{ file_type = "mp4" }), path = %q } end
+      local _, summary = ugc.files.upload_many(items)
+      io.write("uploaded ", summary.succeeded, " of ", N, "\n")
+      if summary.first_error then io.write("first error: ", tostring(summary.first_error), "\n") end
+      local file = assert(ugc.files.retrieve(items[1].file.id))
+      local list = {}
+      for i = 1, N do
+        list[i] = ugc:spawn(function() return ugc.files.download{ file = file, path = out .. "/" .. i } end)
+      end
+      ugc:run()
+      local ok, first = 0, nil
+      for _, t in ipairs(list) do
+        local path, err = t:result()
+        if path then ok = ok + 1 else first = first or err end
+      end
+      io.write("downloaded ", ok, " of ", N, "\n")
+      if first then io.write("first error: ", tostring(first), "\n") end
+      ugc:close()
+    ]]):format(out, helper.KEY, sb.url, src)
+  end
+
+  it("runs 500 queued uploads and 500 downloads with 256 descriptors", function()
+    local out, ok = run("prlimit --nofile=256:256 ", "nofile", many("nofile"))
+    assert.is_true(ok, out)
+    assert.matches("uploaded 500 of 500\n", out, 1, true)
+    assert.matches("downloaded 500 of 500\n", out, 1, true)
+  end)
+
+  it("runs 500 queued uploads and 500 downloads with room for a few threads", function()
+    local as, tasks = limited_user()
+    -- the interpreter, the client's worker, a digest per running transfer
+    -- (4), and a few to spare: far below one per queued transfer
+    local limit = tasks + 2 + 4 + 6
+    local out, ok = run(("prlimit --nproc=%d:%d %s"):format(limit, limit, as), "nproc", many("nproc"))
+    assert.is_true(ok, out)
+    assert.matches("uploaded 500 of 500\n", out, 1, true)
+    assert.matches("downloaded 500 of 500\n", out, 1, true)
+  end)
 
   it("says a download's digest thread that cannot start is an internal error, with the errno", function()
     local ugc = helper.client(sb)

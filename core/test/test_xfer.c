@@ -60,6 +60,14 @@ static int create_file(ugc_session *s, char *url, size_t n, char id[64]) {
   return field(r.body, "presignedUrl", url, n);
 }
 
+static int get_url(ugc_session *s, const char *id, char *url, size_t n) {
+  char body[256];
+  ugc_result r;
+  snprintf(body, sizeof body, "{\"query\":\"{ getFile(fileId: \\\"%s\\\") { presignedUrl } }\"}", id);
+  if (ugc_session_post(s, body, strlen(body), 0, 0, &r) != UGC_OK) return -1;
+  return field(r.body, "presignedUrl", url, n);
+}
+
 /* POSTs json to the sandbox's control path (/_sandbox/<what>). */
 static int control(const char *url, const char *what, const char *json) {
   char at[512];
@@ -108,6 +116,170 @@ static int md5_file(const char *path, char hex[33]) {
   EVP_MD_CTX_free(c);
   for (i = 0; i < 16; i++) sprintf(hex + 2 * i, "%02x", d[i]);
   return 0;
+}
+
+static void sleep_ms(long ms) {
+  struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&t, NULL);
+}
+
+/* ==== what queued transfers cost ======================================= */
+
+/* Entries of a /proc directory; self: it is /proc/self/fd, which lists the
+ * descriptor that reads it (not counted). */
+static int count_entries(const char *dir, int self) {
+  DIR *d = opendir(dir);
+  struct dirent *e;
+  int n = 0;
+  if (!d) return -1;
+  while ((e = readdir(d)))
+    if (e->d_name[0] != '.') n++;
+  closedir(d);
+  return self ? n - 1 : n;
+}
+
+typedef struct sampler {
+  pthread_t thread;
+  int stop; /* atomics */
+  int threads, fds;
+} sampler;
+
+static void *sample_main(void *arg) {
+  sampler *m = arg;
+  while (!__atomic_load_n(&m->stop, __ATOMIC_ACQUIRE)) {
+    int t = count_entries("/proc/self/task", 0), f = count_entries("/proc/self/fd", 1);
+    if (t > m->threads) m->threads = t;
+    if (f > m->fds) m->fds = f;
+    sleep_ms(1);
+  }
+  return NULL;
+}
+
+/* 500 transfers queued behind a limit of 4: while they run, at most 4
+ * digests' threads and 2 descriptors per running transfer (its file, its
+ * connection) above the idle session, with room for libcurl's own. */
+static void queued(const char *url, int download) {
+  enum { N = 500, LIMIT = 4 };
+  static char urls[N][1024];
+  static ugc_req *q[N];
+  char path[] = "/tmp/moveugc-queued-XXXXXX", parts[N][64], id[64], want[33];
+  int i, ok = 1, base_threads, base_fds, started;
+  sampler m;
+  ugc_session *s = session(url, LIMIT);
+  if (!s) return;
+  CHECK(sample(path, 256 * 1024) == 0); /* above the size hashed inline: a thread each */
+  CHECK(md5_file(path, want) == 0);
+  if (!download) {
+    for (i = 0; i < N && ok; i++) ok = create_file(s, urls[i], sizeof urls[i], NULL) == 0;
+  } else {
+    ugc_xfer_result r;
+    ok = create_file(s, urls[0], sizeof urls[0], id) == 0 &&
+         ugc_xfer_upload(s, urls[0], path, NULL, NULL, &r) == UGC_OK && r.status == 200 &&
+         get_url(s, id, urls[0], sizeof urls[0]) == 0;
+  }
+  CHECK(ok);
+  if (!ok) goto out;
+  /* the idle session, a post made: its worker and its connection */
+  base_threads = count_entries("/proc/self/task", 0);
+  base_fds = count_entries("/proc/self/fd", 1);
+  memset(&m, 0, sizeof m);
+  m.threads = base_threads;
+  m.fds = base_fds;
+  started = pthread_create(&m.thread, NULL, sample_main, &m) == 0;
+  CHECK(started);
+  for (i = 0; i < N; i++) {
+    snprintf(parts[i], sizeof parts[i], "%s.%d.part", path, i);
+    q[i] = download ? ugc_download_new(s, urls[0], parts[i]) : ugc_upload_new(s, urls[i], path);
+    ugc_req_submit(q[i]);
+  }
+  while (ugc_session_step(s, 1000) > 0) {
+  }
+  if (started) {
+    __atomic_store_n(&m.stop, 1, __ATOMIC_RELEASE);
+    pthread_join(m.thread, NULL);
+  }
+  for (i = 0; i < N; i++) {
+    const ugc_xfer_result *r = ugc_req_xfer(q[i]);
+    if (!(r->error == UGC_OK && r->status == 200 && r->bytes == 256 * 1024 && strcmp(r->md5_hex, want) == 0)) {
+      if (ok) fprintf(stderr, "%s %d: %d %ld %s\n", download ? "download" : "upload", i, r->error, r->status,
+                      r->message);
+      ok = 0;
+    }
+    ugc_req_free(q[i]);
+    remove(parts[i]);
+  }
+  CHECK(ok);
+  /* the sampler's own thread is one of the peak's */
+  fprintf(stderr, "note: %d queued %ss, limit %d: peak %d threads and %d descriptors above idle\n", N,
+          download ? "download" : "upload", LIMIT, m.threads - base_threads - 1, m.fds - base_fds);
+  CHECK(m.threads - base_threads - 1 <= LIMIT);
+  CHECK(m.fds - base_fds <= 2 * LIMIT + 16);
+out:
+  ugc_session_free(s);
+  remove(path);
+}
+
+/* A queued transfer cancelled before its turn ends as cancelled; one that
+ * cannot start when its turn comes frees the slot for the next. */
+static void queue_order(const char *url) {
+  char put[1024], path[] = "/tmp/moveugc-order-XXXXXX", missing[64];
+  ugc_req *q[4];
+  int i;
+  ugc_session *s = session(url, 1);
+  if (!s) return;
+  CHECK(sample(path, 100 * 1024) == 0);
+  CHECK(create_file(s, put, sizeof put, NULL) == 0);
+  snprintf(missing, sizeof missing, "%s.missing", path);
+  q[0] = ugc_upload_new(s, put, path);    /* the slot's, answered after 300 ms */
+  q[1] = ugc_upload_new(s, put, path);    /* cancelled while it waits */
+  q[2] = ugc_upload_new(s, put, missing); /* fails when its turn comes */
+  q[3] = ugc_upload_new(s, put, path);    /* runs after it */
+  CHECK(control(url, "faults", "{\"target\":\"upload\",\"delay_ms\":300}") == 0);
+  for (i = 0; i < 4; i++) ugc_req_submit(q[i]);
+  CHECK(ugc_req_wait(q[0], 50) == -1);
+  ugc_req_cancel(q[1]);
+  CHECK(ugc_req_done(q[1]) && ugc_req_xfer(q[1])->error == UGC_E_CANCELLED && ugc_req_xfer(q[1])->aborted);
+  CHECK(!ugc_req_done(q[0]));
+  CHECK(ugc_req_wait(q[3], 30000) == 0);
+  CHECK(ugc_req_done(q[0]) && ugc_req_xfer(q[0])->error == UGC_OK && ugc_req_xfer(q[0])->status == 200);
+  CHECK(ugc_req_done(q[2]) && ugc_req_xfer(q[2])->error == UGC_E_FILE);
+  CHECK(strstr(ugc_req_xfer(q[2])->message, "cannot read") != NULL);
+  CHECK(ugc_req_xfer(q[3])->error == UGC_OK && ugc_req_xfer(q[3])->status == 200);
+  for (i = 0; i < 4; i++) ugc_req_free(q[i]);
+  ugc_session_free(s);
+  remove(path);
+}
+
+/* Small files are hashed on the worker as their bytes move (no thread): the
+ * same digest, a resumed download's bytes already on disk included. */
+static void small_files(const char *url) {
+  char put[1024], get[1024], id[64], path[] = "/tmp/moveugc-small-XXXXXX", part[64], want[33];
+  ugc_xfer_result r;
+  FILE *f;
+  char *head = malloc(10000);
+  ugc_session *s = session(url, 0);
+  if (!s || !head) goto out;
+  CHECK(sample(path, 40 * 1024) == 0);
+  CHECK(md5_file(path, want) == 0);
+  CHECK(create_file(s, put, sizeof put, id) == 0);
+  CHECK(ugc_xfer_upload(s, put, path, NULL, NULL, &r) == UGC_OK && r.status == 200);
+  CHECK(r.bytes == 40 * 1024 && strcmp(r.md5_hex, want) == 0 && strcmp(r.etag, want) == 0);
+  snprintf(part, sizeof part, "%s.part", path);
+  f = fopen(path, "rb");
+  CHECK(f && fread(head, 1, 10000, f) == 10000);
+  if (f) fclose(f);
+  f = fopen(part, "wb");
+  CHECK(f && fwrite(head, 1, 10000, f) == 10000);
+  if (f) fclose(f);
+  CHECK(get_url(s, id, get, sizeof get) == 0);
+  CHECK(ugc_xfer_download(s, get, part, NULL, NULL, &r) == UGC_OK && r.status == 206);
+  CHECK(r.resumed_from == 10000 && r.bytes == 40 * 1024 - 10000);
+  CHECK(strcmp(r.md5_hex, want) == 0 && strcmp(r.etag, want) == 0);
+  remove(part);
+  remove(path);
+out:
+  free(head);
+  ugc_session_free(s);
 }
 
 /* ==== a file that changes while it uploads ============================= */
@@ -224,6 +396,10 @@ static void answered_uploads(const char *url) {
 }
 
 void test_xfer(const char *url) {
+  queued(url, 0);
+  queued(url, 1);
+  queue_order(url);
+  small_files(url);
   grown_file(url);
   cut_file(url);
   answered_uploads(url);
