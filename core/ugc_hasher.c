@@ -3,6 +3,7 @@
 #include "ugc_hasher.h"
 
 #include <errno.h>
+#include <limits.h> /* PTHREAD_STACK_MIN */
 #include <pthread.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -10,6 +11,10 @@
 #include "ugc_req.h"
 
 #define UGC_HASH_CHUNK (512 * 1024)
+/* The thread's stack: it calls pread and the digest, nothing deep (its chunk
+ * is on the heap). The default (8 MiB of address space each) made 500
+ * queued transfers reserve 4 GB. */
+#define UGC_HASH_STACK (64 * 1024)
 
 struct ugc_hasher {
   pthread_t thread;
@@ -60,18 +65,38 @@ static void *ugc_hasher_main(void *arg) {
   return NULL;
 }
 
+/* A small stack, never below the system's least (PTHREAD_STACK_MIN); 0 on
+ * success, else an errno. */
+static int ugc_hasher_attr(pthread_attr_t *attr) {
+  size_t size = UGC_HASH_STACK;
+  long least = sysconf(_SC_THREAD_STACK_MIN); /* -1 when it has no say */
+  int rc = pthread_attr_init(attr);
+  if (rc != 0) return rc;
+#ifdef PTHREAD_STACK_MIN
+  if (least < (long)PTHREAD_STACK_MIN) least = (long)PTHREAD_STACK_MIN;
+#endif
+  if (least > 0 && size < (size_t)least) size = (size_t)least;
+  if ((rc = pthread_attr_setstacksize(attr, size)) != 0) pthread_attr_destroy(attr);
+  return rc;
+}
+
 ugc_hasher *ugc_hasher_start(int fd, EVP_MD_CTX *md5, int64_t written, ugc_session *s) {
+  pthread_attr_t attr;
+  int rc = ENOMEM;
   ugc_hasher *h = calloc(1, sizeof *h);
-  if (!h) return NULL;
+  if (!h) goto fail;
   h->buf = malloc(UGC_HASH_CHUNK);
   h->fd = fd;
   h->md5 = md5;
   h->s = s;
   h->written = written;
   if (!h->buf) goto fail_buf;
-  if (pthread_mutex_init(&h->lock, NULL) != 0) goto fail_buf;
-  if (pthread_cond_init(&h->more, NULL) != 0) goto fail_cond;
-  if (pthread_create(&h->thread, NULL, ugc_hasher_main, h) != 0) goto fail_thread;
+  if ((rc = pthread_mutex_init(&h->lock, NULL)) != 0) goto fail_buf;
+  if ((rc = pthread_cond_init(&h->more, NULL)) != 0) goto fail_cond;
+  if ((rc = ugc_hasher_attr(&attr)) != 0) goto fail_thread;
+  rc = pthread_create(&h->thread, &attr, ugc_hasher_main, h);
+  pthread_attr_destroy(&attr);
+  if (rc != 0) goto fail_thread;
   return h;
 fail_thread:
   pthread_cond_destroy(&h->more);
@@ -80,6 +105,8 @@ fail_cond:
 fail_buf:
   free(h->buf);
   free(h);
+fail:
+  errno = rc;
   return NULL;
 }
 

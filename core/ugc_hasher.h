@@ -24,7 +24,9 @@ typedef struct ugc_hasher ugc_hasher;
 
 /* Starts hashing fd (readable with pread) into md5 (initialised) from byte
  * 0, where `written` bytes are already. When it has hashed everything after
- * ugc_hasher_end, it wakes s's worker. NULL when out of memory or threads. */
+ * ugc_hasher_end, it wakes s's worker. NULL when out of memory or threads,
+ * errno saying which (EAGAIN: no thread could be made). Its thread has a
+ * small stack (64 KiB): a running transfer costs one, a queued one none. */
 ugc_hasher *ugc_hasher_start(int fd, EVP_MD_CTX *md5, int64_t written, ugc_session *s);
 /* The file now holds `written` bytes. */
 void ugc_hasher_grow(ugc_hasher *h, int64_t written);

@@ -19,6 +19,12 @@
 /* libcurl's largest receive buffer (CURL_MAX_READ_SIZE), and an upload
  * buffer as big: fewer, larger reads and digest updates */
 #define UGC_CHUNK (512 * 1024)
+/* A file this small is hashed on the worker as its bytes move, not on a
+ * thread of its own: starting and joining a thread (about 50-70 us here)
+ * costs as much as the MD5 of 32-64 KiB (about 1.5 us per KiB). */
+#define UGC_INLINE_HASH_MAX (64 * 1024)
+
+enum { UGC_HASH_NONE = 0, UGC_HASH_INLINE, UGC_HASH_THREAD };
 
 typedef struct ugc_xfer {
   ugc_req base;
@@ -26,13 +32,17 @@ typedef struct ugc_xfer {
   char *path;
   char *url;           /* a presigned URL is a credential: freed once used */
   EVP_MD_CTX *md5;
+  int hashing;         /* how the digest runs: UGC_HASH_NONE, _INLINE (the
+                        * worker updates it as the bytes move) or _THREAD */
   ugc_hasher *hasher;  /* the digest, on its own thread: follows the reads
                         * of an upload, the writes of a download */
   int decided;         /* a download has decided whether to hash */
   int64_t offset;      /* a download's bytes already on disk */
-  int64_t file_size;   /* an upload's size */
+  int64_t file_size;   /* an upload's size: what it declares, and all it sends */
   int restarted;       /* a download's Range was ignored: the file started over */
   int file_errno;      /* a read or write of the local file failed */
+  int shrunk;          /* an upload's file ended before its declared size */
+  int thread_errno;    /* the digest's thread could not start */
   int md5_missing;     /* MD5 was needed and OpenSSL refused it */
   size_t err_len;
   ugc_xfer_result xres;
@@ -66,23 +76,67 @@ int ugc_etag_is_md5(const char *etag) {
   return etag[32] == '\0';
 }
 
-/* A download hashes only what can be checked: when the ETag is an MD5. The
- * digest covers the whole file, the bytes a resumed download already has
- * included, and runs on a thread of its own (ugc_hasher.h) that reads back
- * what the worker writes. */
-static int ugc_dl_decide(ugc_xfer *q) {
-  q->decided = 1;
-  if (!ugc_etag_is_md5(q->base.hdr.etag)) return 0;
+/* The first `have` bytes of the file, into the digest, on the worker (a
+ * small file's). 0, or -1 with the errno noted. */
+static int ugc_x_hash_back(ugc_xfer *q, int64_t have) {
+  char buf[16384];
+  int64_t at = 0;
+  while (at < have) {
+    size_t want = have - at < (int64_t)sizeof buf ? (size_t)(have - at) : sizeof buf;
+    ssize_t n = pread(q->fd, buf, want, (off_t)at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      q->file_errno = n < 0 && errno ? errno : EIO;
+      return -1;
+    }
+    EVP_DigestUpdate(q->md5, buf, (size_t)n);
+    at += n;
+  }
+  return 0;
+}
+
+/* Starts the digest of a file that will hold `size` bytes (-1: unknown), of
+ * which `have` are there already: on the worker as the bytes move when it is
+ * small, else on a thread of its own (ugc_hasher.h) that reads back what the
+ * worker reads or writes. 0, or -1 with the reason noted. */
+static int ugc_x_hash_start(ugc_xfer *q, int64_t size, int64_t have) {
   if (ugc_md5_init(q->md5) != 0) {
     q->md5_missing = 1;
     return -1;
   }
-  q->hasher = ugc_hasher_start(q->fd, q->md5, q->offset, q->base.s);
+  if (size >= 0 && size <= UGC_INLINE_HASH_MAX) {
+    q->hashing = UGC_HASH_INLINE;
+    return ugc_x_hash_back(q, have);
+  }
+  q->hasher = ugc_hasher_start(q->fd, q->md5, have, q->base.s);
   if (!q->hasher) {
-    q->file_errno = ENOMEM;
+    q->thread_errno = errno ? errno : EAGAIN;
     return -1;
   }
+  q->hashing = UGC_HASH_THREAD;
   return 0;
+}
+
+/* The file now holds `written` bytes, the last of them p[0..len). */
+static void ugc_x_hashed(ugc_xfer *q, const char *p, size_t len, int64_t written) {
+  if (q->hashing == UGC_HASH_INLINE) EVP_DigestUpdate(q->md5, p, len);
+  else if (q->hasher) ugc_hasher_grow(q->hasher, written);
+}
+
+/* The object's full size from a 2xx answer's headers, -1 when unknown. */
+static int64_t ugc_dl_total(const ugc_xfer *q, long status) {
+  const ugc_headers *h = &q->base.hdr;
+  if (status == 206) return h->range_total;
+  return h->content_length >= 0 ? h->content_length + q->offset : -1;
+}
+
+/* A download hashes only what can be checked: when the ETag is an MD5. The
+ * digest covers the whole file, the bytes a resumed download already has
+ * included. */
+static int ugc_dl_decide(ugc_xfer *q, int64_t total) {
+  q->decided = 1;
+  if (!ugc_etag_is_md5(q->base.hdr.etag)) return 0;
+  return ugc_x_hash_start(q, total, q->offset);
 }
 
 static void ugc_x_digest(ugc_xfer *q) {
@@ -100,17 +154,29 @@ static size_t ugc_x_header(char *p, size_t size, size_t n, void *ud) {
   return size * n;
 }
 
+/* An upload sends the size it declared (Content-Length), never more: bytes
+ * past it would go out on the kept-alive connection as the start of another
+ * request. A file that grew meanwhile is read up to that size, and a file cut
+ * short fails at once (kind "file"), not after a stall. */
 static size_t ugc_x_read(char *p, size_t size, size_t n, void *ud) {
   ugc_xfer *q = ud;
+  int64_t left = q->file_size - q->xres.bytes;
+  size_t want = size * n;
   ssize_t got;
-  do got = read(q->fd, p, size * n);
+  if (left <= 0) return 0;
+  if ((int64_t)want > left) want = (size_t)left;
+  do got = read(q->fd, p, want);
   while (got < 0 && errno == EINTR);
   if (got < 0) {
     q->file_errno = errno ? errno : EIO;
     return CURL_READFUNC_ABORT;
   }
+  if (got == 0) { /* the end of the file, before the declared end */
+    q->shrunk = 1;
+    return CURL_READFUNC_ABORT;
+  }
   q->xres.bytes += (int64_t)got;
-  ugc_hasher_grow(q->hasher, q->xres.bytes); /* it reads them back on its own thread */
+  ugc_x_hashed(q, p, (size_t)got, q->xres.bytes); /* only what is sent */
   ugc_req_set_progress(&q->base, q->xres.bytes, q->file_size);
   return (size_t)got;
 }
@@ -123,8 +189,12 @@ static int ugc_x_seek(void *ud, curl_off_t offset, int origin) {
   if (origin != SEEK_SET || offset != 0) return CURL_SEEKFUNC_CANTSEEK;
   if (q->hasher) ugc_hasher_stop(q->hasher);
   q->hasher = NULL;
-  if (lseek(q->fd, 0, SEEK_SET) != 0 || ugc_md5_init(q->md5) != 0) return CURL_SEEKFUNC_FAIL;
-  if (!(q->hasher = ugc_hasher_start(q->fd, q->md5, 0, q->base.s))) return CURL_SEEKFUNC_FAIL;
+  q->hashing = UGC_HASH_NONE;
+  if (lseek(q->fd, 0, SEEK_SET) != 0) {
+    q->file_errno = errno ? errno : EIO;
+    return CURL_SEEKFUNC_FAIL;
+  }
+  if (ugc_x_hash_start(q, q->file_size, 0) != 0) return CURL_SEEKFUNC_FAIL;
   q->xres.bytes = 0;
   return CURL_SEEKFUNC_OK;
 }
@@ -149,7 +219,19 @@ static int ugc_write_all(int fd, const char *p, size_t len) {
   return 0;
 }
 
-static size_t ugc_x_write(char *p, size_t size, size_t n, void *ud) {
+/* An upload's answer: the start of a refusal's body is kept (S3's XML
+ * error), a 2xx answer's body dropped. Nothing is ever written: the
+ * request's descriptor is the file it sends. */
+static size_t ugc_up_write(char *p, size_t size, size_t n, void *ud) {
+  ugc_xfer *q = ud;
+  long status = 0;
+  curl_easy_getinfo(q->base.easy, CURLINFO_RESPONSE_CODE, &status);
+  if (status < 200 || status >= 300) return ugc_x_keep_error(q, p, size * n);
+  return size * n;
+}
+
+/* A download's body, into its .part file (and the digest). */
+static size_t ugc_dl_write(char *p, size_t size, size_t n, void *ud) {
   ugc_xfer *q = ud;
   size_t len = size * n;
   long status = 0;
@@ -165,10 +247,8 @@ static size_t ugc_x_write(char *p, size_t size, size_t n, void *ud) {
     q->offset = 0;
   }
   if (!q->decided) {
-    const ugc_headers *h = &q->base.hdr;
-    int64_t total = status == 206 ? h->range_total
-                  : h->content_length >= 0 ? h->content_length + q->offset : -1;
-    if (ugc_dl_decide(q) != 0) return 0;
+    int64_t total = ugc_dl_total(q, status);
+    if (ugc_dl_decide(q, total) != 0) return 0;
     ugc_req_set_progress(&q->base, q->offset, total);
   }
   if (ugc_write_all(q->fd, p, len) != 0) {
@@ -176,7 +256,7 @@ static size_t ugc_x_write(char *p, size_t size, size_t n, void *ud) {
     return 0;
   }
   q->xres.bytes += (int64_t)len;
-  if (q->hasher) ugc_hasher_grow(q->hasher, q->offset + q->xres.bytes);
+  ugc_x_hashed(q, p, len, q->offset + q->xres.bytes);
   ugc_req_set_progress(&q->base, q->offset + q->xres.bytes,
                        __atomic_load_n(&q->base.progress_total, __ATOMIC_RELAXED));
   return len;
@@ -205,6 +285,33 @@ static int ugc_x_fail(ugc_xfer *q, ugc_error e, const char *message) {
   return -1;
 }
 
+/* A failure on this side of the exchange, if any, into the result: 1 if so.
+ * A digest's thread that cannot start is the machine's limit (threads,
+ * memory): kind "internal" with its errno, never the file's fault. */
+static int ugc_x_own_error(ugc_xfer *q) {
+  ugc_xfer_result *r = &q->xres;
+  const char *what = q->base.kind == UGC_REQ_DOWNLOAD ? "write" : "read";
+  if (q->md5_missing) {
+    r->error = UGC_E_UNSUPPORTED;
+    snprintf(r->message, sizeof r->message, "%s", UGC_MD5_UNAVAILABLE);
+  } else if (q->thread_errno) {
+    r->error = UGC_E_INTERNAL;
+    snprintf(r->message, sizeof r->message, "cannot start the digest's thread: %s",
+             strerror(q->thread_errno));
+  } else if (q->shrunk) {
+    r->error = UGC_E_FILE;
+    snprintf(r->message, sizeof r->message,
+             "%s became shorter while it was uploaded (it ended after %lld of its %lld bytes)", q->path,
+             (long long)r->bytes, (long long)q->file_size);
+  } else if (q->file_errno) {
+    r->error = UGC_E_FILE;
+    snprintf(r->message, sizeof r->message, "cannot %s %s: %s", what, q->path, strerror(q->file_errno));
+  } else {
+    return 0;
+  }
+  return 1;
+}
+
 /* The local file could not be opened or read: kind "file", saying why. */
 static int ugc_x_file_failed(ugc_xfer *q, const char *what, int err) {
   char message[sizeof q->xres.message];
@@ -224,7 +331,7 @@ static int64_t ugc_x_open(ugc_xfer *q, int upload) {
 }
 
 /* Everything but the direction: a fresh easy handle, configured. */
-static int ugc_x_setup(ugc_xfer *q, const ugc_req_ops *ops) {
+static int ugc_x_setup(ugc_xfer *q, const ugc_req_ops *ops, curl_write_callback write) {
   const ugc_config *cfg = ugc_session_config(q->base.s);
   int fresh, rc = 0;
   CURL *e = q->base.easy = ugc_easy_take(q->base.s, &q->base, ops, &fresh);
@@ -243,7 +350,7 @@ static int ugc_x_setup(ugc_xfer *q, const ugc_req_ops *ops) {
   rc |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, q->base.curl_err);
   rc |= curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, ugc_x_header);
   rc |= curl_easy_setopt(e, CURLOPT_HEADERDATA, q);
-  rc |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, ugc_x_write);
+  rc |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write);
   rc |= curl_easy_setopt(e, CURLOPT_WRITEDATA, q);
   rc |= curl_easy_setopt(e, CURLOPT_PRIVATE, (void *)&q->base);
   /* a hint: libcurl 7.88 refuses it on a reused handle, whose buffer it keeps */
@@ -259,10 +366,12 @@ static int ugc_upload_start(ugc_req *base) {
   if ((q->file_size = ugc_x_open(q, 1)) < 0) return -1;
   q->xres.total = q->file_size;
   ugc_req_set_progress(base, 0, q->file_size);
-  if (ugc_md5_init(q->md5) != 0) return ugc_x_fail(q, UGC_E_UNSUPPORTED, UGC_MD5_UNAVAILABLE);
-  if (!(q->hasher = ugc_hasher_start(q->fd, q->md5, 0, base->s)))
-    return ugc_x_fail(q, UGC_E_NOMEM, "cannot start the digest's thread");
-  if (ugc_x_setup(q, &ugc_upload_ops) != 0) return -1;
+  if (ugc_x_hash_start(q, q->file_size, 0) != 0) {
+    ugc_x_own_error(q);
+    ugc_x_close(q);
+    return -1;
+  }
+  if (ugc_x_setup(q, &ugc_upload_ops, ugc_up_write) != 0) return -1;
   e = base->easy;
   if (curl_easy_setopt(e, CURLOPT_UPLOAD, 1L) != CURLE_OK ||
       curl_easy_setopt(e, CURLOPT_READFUNCTION, ugc_x_read) != CURLE_OK ||
@@ -282,7 +391,7 @@ static int ugc_download_start(ugc_req *base) {
   if ((q->offset = ugc_x_open(q, 0)) < 0) return -1;
   q->xres.resumed_from = q->offset;
   ugc_req_set_progress(base, q->offset, -1);
-  if (ugc_x_setup(q, &ugc_download_ops) != 0) return -1;
+  if (ugc_x_setup(q, &ugc_download_ops, ugc_dl_write) != 0) return -1;
   if (q->offset > 0) {
     /* CURLOPT_RANGE rather than RESUME_FROM: libcurl fails a resume that a
      * server answers with 200, where we would rather start over */
@@ -301,15 +410,8 @@ static ugc_next ugc_x_finished(ugc_req *base, CURLcode rc) {
   int download = base->kind == UGC_REQ_DOWNLOAD;
   curl_easy_getinfo(base->easy, CURLINFO_RESPONSE_CODE, &r->status);
   if (download && !q->decided && r->status >= 200 && r->status < 300 && rc == CURLE_OK)
-    ugc_dl_decide(q); /* an empty body never reached the write function */
-  if (q->md5_missing) {
-    r->error = UGC_E_UNSUPPORTED;
-    snprintf(r->message, sizeof r->message, "%s", UGC_MD5_UNAVAILABLE);
-  } else if (q->file_errno) {
-    r->error = UGC_E_FILE;
-    snprintf(r->message, sizeof r->message, "cannot %s %s: %s", download ? "write" : "read",
-             q->path, strerror(q->file_errno));
-  } else if (rc != CURLE_OK) {
+    ugc_dl_decide(q, ugc_dl_total(q, r->status)); /* an empty body never reached the write function */
+  if (!ugc_x_own_error(q) && rc != CURLE_OK) {
     r->error = ugc_curl_error(rc);
     snprintf(r->message, sizeof r->message, "%s",
              base->curl_err[0] ? base->curl_err : curl_easy_strerror(rc));
@@ -328,6 +430,7 @@ static ugc_next ugc_x_finished(ugc_req *base, CURLcode rc) {
     ugc_hasher_end(q->hasher); /* ugc_x_ready finishes once it has caught up */
     return UGC_NEXT_LATER;
   }
+  if (q->hashing == UGC_HASH_INLINE && r->error == UGC_OK) ugc_x_digest(q);
   ugc_x_close(q);
   return UGC_NEXT_DONE;
 }

@@ -7,8 +7,11 @@
  * and only when the server's ETag is one (32 hex digits: a multipart or
  * SSE-KMS ETag is not). The digest runs on a thread of its own that follows
  * the transfer through the page cache (ugc_hasher.h), so it does not cap the
- * transfer's speed. Transfers are requests of the session: they share its
- * connections, and at most its transfer limit run at once. */
+ * transfer's speed; a file of 64 KiB or less is hashed on the worker as its
+ * bytes move. An upload sends the size it declared, never more, and a file
+ * that ends before it fails at once (UGC_E_FILE). Transfers are requests of
+ * the session: they share its connections, and at most its transfer limit
+ * run at once; the others wait their turn holding no file, no thread. */
 #ifndef UGC_TRANSFER_H
 #define UGC_TRANSFER_H
 

@@ -111,9 +111,14 @@ static void ugc_w_unrun(ugc_session *s, ugc_req *q) {
 }
 
 /* A request is finished: off the live list, its handle back in the pool
- * (the worker's last touch of its libcurl side), onto the done list. */
+ * (the worker's last touch of its libcurl side), onto the done list. A
+ * transfer whose digest was catching up lets go of its slot now: the slot
+ * stands for its thread and files too, not only its connection. */
 static void ugc_w_finish(ugc_session *s, ugc_req *q, ugc_req **done) {
-  if (q->state == UGC_RS_FINISHING) s->finishing--;
+  if (q->state == UGC_RS_FINISHING) {
+    s->finishing--;
+    if (q->slot) s->transfers_running--;
+  }
   ugc_w_unrun(s, q);
   ugc_list_remove(&s->live, q);
   ugc_easy_give(s, q->easy, q->ops, q->easy_tag);
@@ -160,22 +165,32 @@ static void ugc_w_run(ugc_session *s, ugc_req *q, ugc_req **done) {
   if (q->slot) s->transfers_running++;
 }
 
-/* A request taken from the inbox: started, then run, queued or finished. */
+/* Started (its files opened, its digest begun, its handle configured),
+ * then run; one that cannot start is finished, its result saying why, and
+ * takes no slot. */
+static void ugc_w_start(ugc_session *s, ugc_req *q, ugc_req **done) {
+  q->start_ms = ugc_now_ms();
+  if (q->ops->start(q) != 0) ugc_w_finish(s, q, done);
+  else ugc_w_run(s, q, done);
+}
+
+/* A request taken from the inbox: a post starts at once; a transfer waits
+ * for a slot (ugc_w_schedule) and holds nothing meanwhile, neither file nor
+ * thread: only a running transfer costs those. */
 static void ugc_w_admit(ugc_session *s, ugc_req *q, ugc_req **done) {
   ugc_list_push(&s->live, q);
   q->state = UGC_RS_QUEUED;
-  q->start_ms = ugc_now_ms();
   if (q->stop) {
     q->ops->cancelled(q);
     ugc_w_finish(s, q, done);
-  } else if (q->ops->start(q) != 0) {
-    ugc_w_finish(s, q, done);
   } else if (!q->slot) {
-    ugc_w_run(s, q, done);
+    ugc_w_start(s, q, done);
   }
 }
 
-/* Queued transfers, oldest first, while there are slots. */
+/* Queued transfers, oldest first, started while there are slots. A live
+ * request in UGC_RS_QUEUED has never started (one that ran is finished or
+ * finishing). */
 static void ugc_w_schedule(ugc_session *s, ugc_req **done) {
   ugc_req *q, *next;
   if (s->transfers_running >= s->cfg.transfer_limit) return;
@@ -183,7 +198,7 @@ static void ugc_w_schedule(ugc_session *s, ugc_req **done) {
   }
   for (; q && s->transfers_running < s->cfg.transfer_limit; q = next) {
     next = q->prev;
-    if (q->state == UGC_RS_QUEUED && q->slot) ugc_w_run(s, q, done);
+    if (q->state == UGC_RS_QUEUED && q->slot) ugc_w_start(s, q, done);
   }
 }
 
@@ -201,6 +216,7 @@ static void ugc_w_collect(ugc_session *s, ugc_req **done) {
     if (q->ops->finished(q, rc) == UGC_NEXT_LATER) {
       q->state = UGC_RS_FINISHING;
       s->finishing++;
+      if (q->slot) s->transfers_running++; /* kept until it is done (ugc_w_finish) */
     } else {
       ugc_w_finish(s, q, done);
     }

@@ -470,6 +470,54 @@ ends its wait about one interval after the last job finishes), so the figure fol
 during the 3,500 downloads. The requests (5a, 5b) are what polling controls."
 }
 
+# ==== 7. what queued transfers cost ==========================================
+# 500 transfers at once behind max_transfers = 4 (bench/queued.lua against
+# bench/xfer_server.c): peak threads, descriptors and address space above the
+# idle client while they run. Target: a digest thread and two descriptors (the
+# file, the connection) per running transfer, nothing per queued one. The
+# baseline is the engine before queued transfers waited unopened, built from
+# git in this run.
+QUEUE_BASE=6f7ad7e # the last commit whose queued transfers held their files and threads
+queued() {
+  say "7. 500 queued transfers, max_transfers 4 (bench/queued.lua)"
+  [ -x "$WORK/xfer_server" ] || cc -std=c99 -O2 -Wall -Wextra -pthread -o "$WORK/xfer_server" bench/xfer_server.c ||
+    return 1
+  head -c $((256 * 1024)) /dev/urandom >"$WORK/q256.bin" || return 1
+  qmd5=$(md5sum "$WORK/q256.bin" | cut -c1-32)
+  xserver queued --file "$WORK/q256.bin" --etag "$qmd5" --put-etag "$qmd5" || return 1
+  base=
+  if git cat-file -e "$QUEUE_BASE^{commit}" 2>/dev/null && mkdir -p "$WORK/qbase" &&
+    git archive "$QUEUE_BASE" | tar -x -C "$WORK/qbase" && make -s -C "$WORK/qbase" lua5.4 >/dev/null 2>&1; then
+    base=yes
+  fi
+  for mode in upload download; do
+    at=$WORK/q256.bin # what the uploads send; the downloads write $at.1 ... $at.500
+    [ "$mode" = upload ] || at=$WORK/qdown
+    $LUA bench/queued.lua "$mode" "$XS_URL" "$at" 500 4 >"$WORK/q.$mode" ||
+      { xstop; return 1; }
+    f=$WORK/q.$mode
+    th=$(calc "$(val "$f" peak_threads) - $(val "$f" base_threads)")
+    fd=$(calc "$(val "$f" peak_fds) - $(val "$f" base_fds)")
+    vm=$(calc "($(val "$f" peak_vm_kib) - $(val "$f" base_vm_kib)) / 1024" 0)
+    was="not measured: commit $QUEUE_BASE is not in this clone"
+    if [ -n "$base" ]; then
+      LUA_PATH="$ROOT/bench/?.lua;$WORK/qbase/binding/?.lua;$WORK/qbase/binding/?/init.lua;;" \
+        LUA_CPATH="$WORK/qbase/build/lua5.4/?.so;;" $LUA bench/queued.lua "$mode" "$XS_URL" "$at" 500 4 \
+        >"$WORK/qb.$mode"
+      b=$WORK/qb.$mode
+      was="$(calc "$(val "$b" peak_threads) - $(val "$b" base_threads)") / \
+$(calc "$(val "$b" peak_fds) - $(val "$b" base_fds)") / \
+$(calc "($(val "$b" peak_vm_kib) - $(val "$b" base_vm_kib)) / 1024" 0) MiB (engine of $QUEUE_BASE)"
+    fi
+    [ "$(val "$f" ok)" = 500 ] || say "only $(val "$f" ok) of the 500 ${mode}s succeeded"
+    [ "$mode" = upload ] && letter=a || letter=b
+    row "7$letter. 500 queued ${mode}s of 256 KiB, max_transfers 4: peak threads / descriptors / address space above the idle client" \
+      "$th / $fd / $vm MiB" "$was" "-" "<= 4 / <= 24" "$(ok "$th <= 4 && $fd <= 24")"
+  done
+  xstop
+  rm -f "$WORK/q256.bin"
+}
+
 # ==== the sandbox's own speed ================================================
 sandbox_rps() {
   say "sandbox requests/second (bench/sandbox_rps.js)"
@@ -492,6 +540,7 @@ transfers || row "3. transfers" "failed (see the bench output)" "" "" "" "-"
 frame_loop
 scale || row "5. scale" "failed (see the bench output)" "" "" "" "-"
 fast_transfers || { xstop; row "6. fast transfers" "failed (see the bench output)" "" "" "" "-"; }
+queued || { xstop; row "7. queued transfers" "failed (see the bench output)" "" "" "" "-"; }
 sandbox_rps
 SECONDS_TAKEN=$(($(date +%s) - T0))
 
@@ -529,7 +578,9 @@ SECONDS_TAKEN=$(($(date +%s) - T0))
   echo "6. \`bench/xfer.lua\` against \`bench/xfer_server.c\` (PUT to nowhere, GET of one file by sendfile, an"
   echo "optional per-connection rate cap; its threads run SCHED_BATCH, as a remote server would not take the client's"
   echo "CPU), \`curl -T\`/\`-o\` on the same server; 6j/6k step once per 1 ms with 50 uploads of 1 GiB in flight; 6g builds the engine of commit"
-  echo "$OLD_ENGINE (before the worker thread) from git in the same run."
+  echo "$OLD_ENGINE (before the worker thread) from git in the same run. 7. \`bench/queued.lua\` against"
+  echo "\`bench/xfer_server.c\`: 500 transfers in tasks at once, the process's threads, descriptors and VmSize sampled"
+  echo "after each step; the baseline builds the engine of commit $QUEUE_BASE (queued transfers opened at once) from git."
   if [ -s "$CAUSES" ]; then
     echo
     echo "## Why the missed targets are missed"

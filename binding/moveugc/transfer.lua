@@ -98,6 +98,14 @@ local function upload(c, op, url, path, on_progress, refresh)
     local status, r = c:_transfer("upload", url, path, on_progress)
     local err = failure(op, status, r)
     if not err then
+      if r.total and r.bytes < r.total then
+        -- a 2xx before the body went out (an answer to "Expect: 100-continue"
+        -- from a proxy or a store that did not wait for it): nothing says the
+        -- bytes were stored, and sending them again would meet the same answer
+        return nil, errors.new{ kind = "protocol", operation = op, status = status,
+          message = ("the server answered %d after %d of the file's %d bytes: the upload is not complete")
+            :format(status, r.bytes, r.total) }
+      end
       if etag_mismatch(r) then
         return nil, errors.new{ kind = "integrity", operation = op, status = status,
           message = ("the server's ETag %s is not the MD5 of the bytes sent (%s)"):format(r.etag, r.md5) }

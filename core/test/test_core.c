@@ -26,6 +26,7 @@ void test_headers(void); /* test_headers.c */
 void test_hasher(void);  /* test_hasher.c */
 void test_graphql(void); /* test_graphql.c */
 void test_engine(const char *url); /* test_engine.c: signals, fork, wake-ups */
+void test_xfer(const char *url); /* test_xfer.c */
 
 static void test_buf(void) {
   ugc_buf b;
@@ -447,6 +448,7 @@ int main(void) {
     test_session_sandbox(url);
     test_session_async(url);
     test_transfers(url);
+    test_xfer(url);
   }
   else fprintf(stderr, "note: MOVEUGC_SANDBOX_URL unset, sandbox session tests not run\n");
   fflush(stderr);
