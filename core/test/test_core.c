@@ -278,7 +278,7 @@ static int json_field(const char *body, const char *key, char *out, size_t n) {
 }
 
 /* A presigned upload URL from createFile, and the file's id if id != NULL. */
-static int upload_url(ugc_session *s, char *out, size_t n, char *id) {
+int upload_url(ugc_session *s, char *out, size_t n, char *id) {
   static const char body[] =
       "{\"query\":\"mutation { createFile(type: \\\"mp4\\\") { id presignedUrl } }\"}";
   ugc_result r;
@@ -288,7 +288,7 @@ static int upload_url(ugc_session *s, char *out, size_t n, char *id) {
 }
 
 /* The download URL getFile gives for a file that has its bytes. */
-static int download_url(ugc_session *s, const char *id, char *out, size_t n) {
+int download_url(ugc_session *s, const char *id, char *out, size_t n) {
   char body[256];
   ugc_result r;
   snprintf(body, sizeof body, "{\"query\":\"{ getFile(fileId: \\\"%s\\\") { presignedUrl } }\"}", id);

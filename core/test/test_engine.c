@@ -42,18 +42,6 @@ static int readable(int fd) {
   return fd >= 0 && poll(&p, 1, 0) == 1 && (p.revents & POLLIN);
 }
 
-/* What the process holds: threads and descriptors (Linux's /proc). */
-static int count_dir(const char *path) {
-  DIR *d = opendir(path);
-  struct dirent *e;
-  int n = 0;
-  if (!d) return -1;
-  while ((e = readdir(d)))
-    if (e->d_name[0] != '.') n++;
-  closedir(d);
-  return n - (strcmp(path, "/proc/self/fd") == 0); /* the one opendir holds */
-}
-
 /* ==== signals ========================================================== */
 
 static volatile sig_atomic_t ticks;
@@ -185,23 +173,23 @@ static void test_wakeups(const char *url) {
 /* Made, not used: no thread, no descriptor. Blocking posts alone never
  * start the worker; the first request handed to it does. */
 static void test_lazy_start(const char *url) {
-  int threads = count_dir("/proc/self/task"), fds = count_dir("/proc/self/fd");
+  int threads = count_entries("/proc/self/task", 0), fds = count_entries("/proc/self/fd", 1);
   ugc_session *s = make_session(url, 0);
   ugc_result r;
   ugc_req *q;
   if (!s) return;
-  CHECK(count_dir("/proc/self/task") == threads);
-  CHECK(count_dir("/proc/self/fd") == fds);
+  CHECK(count_entries("/proc/self/task", 0) == threads);
+  CHECK(count_entries("/proc/self/fd", 1) == fds);
   CHECK(ugc_session_timeout_ms(s) == -1 && ugc_session_step(s, 0) == 0);
   CHECK(ugc_session_post(s, body, sizeof body - 1, 0, 0, &r) == UGC_OK && r.status == 200);
-  CHECK(count_dir("/proc/self/task") == threads);
+  CHECK(count_entries("/proc/self/task", 0) == threads);
   q = ugc_post_new(s, body, sizeof body - 1, 0);
   CHECK(ugc_req_submit(q) == 0);
-  CHECK(count_dir("/proc/self/task") == threads + 1);
+  CHECK(count_entries("/proc/self/task", 0) == threads + 1);
   CHECK(ugc_req_wait(q, 10000) == 0 && ugc_req_result(q)->status == 200);
   ugc_req_free(q);
   ugc_session_free(s);
-  CHECK(count_dir("/proc/self/task") == threads);
+  CHECK(count_entries("/proc/self/task", 0) == threads);
 }
 
 /* In the child, with an alarm so that a hang fails the test instead of

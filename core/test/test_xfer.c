@@ -35,39 +35,6 @@ static ugc_session *session(const char *endpoint, int limit) {
   return s;
 }
 
-/* A string field of a JSON body, unescaped (enough for URLs and ids). */
-static int field(const char *body, const char *key, char *out, size_t n) {
-  char pat[64];
-  const char *p, *e;
-  size_t o = 0;
-  snprintf(pat, sizeof pat, "\"%s\":\"", key);
-  if (!(p = strstr(body, pat))) return -1;
-  for (p += strlen(pat), e = strchr(p, '"'); e && p < e && o + 1 < n; p++) {
-    if (*p == '\\' && p + 1 < e) p++;
-    out[o++] = *p;
-  }
-  out[o] = '\0';
-  return o > 0 ? 0 : -1;
-}
-
-/* createFile's presigned PUT URL, and the file's id when id != NULL. */
-static int create_file(ugc_session *s, char *url, size_t n, char id[64]) {
-  static const char body[] =
-      "{\"query\":\"mutation { createFile(type: \\\"mp4\\\") { id presignedUrl } }\"}";
-  ugc_result r;
-  if (ugc_session_post(s, body, sizeof body - 1, UGC_POST_MUTATION, 0, &r) != UGC_OK) return -1;
-  if (id && field(r.body, "id", id, 64) != 0) return -1;
-  return field(r.body, "presignedUrl", url, n);
-}
-
-static int get_url(ugc_session *s, const char *id, char *url, size_t n) {
-  char body[256];
-  ugc_result r;
-  snprintf(body, sizeof body, "{\"query\":\"{ getFile(fileId: \\\"%s\\\") { presignedUrl } }\"}", id);
-  if (ugc_session_post(s, body, strlen(body), 0, 0, &r) != UGC_OK) return -1;
-  return field(r.body, "presignedUrl", url, n);
-}
-
 /* POSTs json to the sandbox's control path (/_sandbox/<what>). */
 static int control(const char *url, const char *what, const char *json) {
   char at[512];
@@ -125,9 +92,7 @@ static void sleep_ms(long ms) {
 
 /* ==== what queued transfers cost ======================================= */
 
-/* Entries of a /proc directory; self: it is /proc/self/fd, which lists the
- * descriptor that reads it (not counted). */
-static int count_entries(const char *dir, int self) {
+int count_entries(const char *dir, int self) {
   DIR *d = opendir(dir);
   struct dirent *e;
   int n = 0;
@@ -170,12 +135,12 @@ static void queued(const char *url, int download) {
   CHECK(sample(path, 256 * 1024) == 0); /* above the size hashed inline: a thread each */
   CHECK(md5_file(path, want) == 0);
   if (!download) {
-    for (i = 0; i < N && ok; i++) ok = create_file(s, urls[i], sizeof urls[i], NULL) == 0;
+    for (i = 0; i < N && ok; i++) ok = upload_url(s, urls[i], sizeof urls[i], NULL) == 0;
   } else {
     ugc_xfer_result r;
-    ok = create_file(s, urls[0], sizeof urls[0], id) == 0 &&
+    ok = upload_url(s, urls[0], sizeof urls[0], id) == 0 &&
          ugc_xfer_upload(s, urls[0], path, NULL, NULL, &r) == UGC_OK && r.status == 200 &&
-         get_url(s, id, urls[0], sizeof urls[0]) == 0;
+         download_url(s, id, urls[0], sizeof urls[0]) == 0;
   }
   CHECK(ok);
   if (!ok) goto out;
@@ -236,7 +201,7 @@ static void queue_order(const char *url) {
   ugc_session *s = session(url, 1);
   if (!s) return;
   CHECK(sample(path, 100 * 1024) == 0);
-  CHECK(create_file(s, put, sizeof put, NULL) == 0);
+  CHECK(upload_url(s, put, sizeof put, NULL) == 0);
   snprintf(missing, sizeof missing, "%s.missing", path);
   q[0] = ugc_upload_new(s, put, path);    /* the slot's, answered after 300 ms */
   q[1] = ugc_upload_new(s, put, path);    /* cancelled while it waits */
@@ -269,7 +234,7 @@ static void small_files(const char *url) {
   if (!s || !head) goto out;
   CHECK(sample(path, 40 * 1024) == 0);
   CHECK(md5_file(path, want) == 0);
-  CHECK(create_file(s, put, sizeof put, id) == 0);
+  CHECK(upload_url(s, put, sizeof put, id) == 0);
   CHECK(ugc_xfer_upload(s, put, path, NULL, NULL, &r) == UGC_OK && r.status == 200);
   CHECK(r.bytes == 40 * 1024 && strcmp(r.md5_hex, want) == 0 && strcmp(r.etag, want) == 0);
   snprintf(part, sizeof part, "%s.part", path);
@@ -279,7 +244,7 @@ static void small_files(const char *url) {
   f = fopen(part, "wb");
   CHECK(f && fwrite(head, 1, 10000, f) == 10000);
   if (f) fclose(f);
-  CHECK(get_url(s, id, get, sizeof get) == 0);
+  CHECK(download_url(s, id, get, sizeof get) == 0);
   CHECK(ugc_xfer_download(s, get, part, NULL, NULL, &r) == UGC_OK && r.status == 206);
   CHECK(r.resumed_from == 10000 && r.bytes == 40 * 1024 - 10000);
   CHECK(strcmp(r.md5_hex, want) == 0 && strcmp(r.etag, want) == 0);
@@ -334,7 +299,7 @@ static void grown_file(const char *url) {
   if (!s) return;
   CHECK(sample(path, MID_SIZE) == 0);
   CHECK(md5_file(path, want) == 0);
-  CHECK(create_file(s, put, sizeof put, NULL) == 0);
+  CHECK(upload_url(s, put, sizeof put, NULL) == 0);
   q = upload_changed(s, url, put, path, grow);
   r = ugc_req_xfer(q);
   CHECK(r->error == UGC_OK && r->status == 200);
@@ -355,7 +320,7 @@ static void cut_file(const char *url) {
   ugc_session *s = session(url, 0);
   if (!s) return;
   CHECK(sample(path, MID_SIZE) == 0);
-  CHECK(create_file(s, put, sizeof put, NULL) == 0);
+  CHECK(upload_url(s, put, sizeof put, NULL) == 0);
   q = upload_changed(s, url, put, path, cut);
   r = ugc_req_xfer(q);
   CHECK(r->error == UGC_E_FILE);
@@ -378,7 +343,7 @@ static void answered_uploads(const char *url) {
   if (!s) return;
   CHECK(sample(path, 300 * 1024) == 0);
   CHECK(md5_file(path, before) == 0);
-  CHECK(create_file(s, put, sizeof put, NULL) == 0);
+  CHECK(upload_url(s, put, sizeof put, NULL) == 0);
 
   /* 200, "Content-Length: 64", 32 bytes, closed */
   CHECK(control(url, "faults", "{\"target\":\"upload\",\"truncate\":true}") == 0);
